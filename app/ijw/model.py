@@ -1,0 +1,194 @@
+"""The parsed model: a schema-valid tree turned into typed Python values.
+
+Each class (composite element) becomes a `Node`, a dict from child name to value: a `date`,
+`time`, `int` or `str` for simple content, a `Node` for a composite child and a list of them for a
+repeating child.  Dates are dates and amounts are integers (eurocents), as the schema types say.
+Every node knows its place, so a rule can name the offending element
+(`/Bericht/Declaratie/Clienten/Client[2]/Prestaties/Prestatie[3]/ProductPeriode/Einddatum`).
+Paths index an element only when it has same-named siblings, as the official checker does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, time
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from app.ijw.catalogue import BASIS_NAMESPACE, CATALOGUE, MessageInfo, base_of, resolve
+from app.ijw.catalogue.structure import Simple
+
+
+class Node(dict[str, Any]):
+    """One class of a message; children by element name."""
+
+    __slots__ = ("index", "line", "name", "parent")
+
+    def __init__(self, name: str, parent: Node | None, index: int, line: int | None) -> None:
+        super().__init__()
+        self.name = name
+        self.parent = parent
+        self.index = index  # 1-based position among same-named siblings, 0 when it has none
+        self.line = line
+
+    @property
+    def path(self) -> str:
+        """Location of this node, e.g. `/Bericht/Client/StartProducten/StartProduct[2]`."""
+        own = f"{self.name}[{self.index}]" if self.index else self.name
+        return f"{self.parent.path}/{own}" if self.parent is not None else f"/{own}"
+
+    def loc(self, *names: str) -> str:
+        """Location of a descendant reached through single (non-repeating) children."""
+        return "/".join((self.path, *names))
+
+    def get_in(self, *names: str) -> Any:
+        """Value at a chain of single children, or None when any step is absent."""
+        value: Any = self
+        for name in names:
+            if value is None:
+                return None
+            value = value.get(name)
+        return value
+
+    def __hash__(self) -> int:  # nodes are identities, used as dict keys and set members
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
+def _to_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        # xs:date allows years outside Python's range (e.g. 12025-01-01); clamp them so that
+        # comparisons still say "far future" / "far past".
+        return date.max if not text.startswith("-") else date.min
+
+
+def _to_time(text: str) -> time:
+    return time.fromisoformat(text[:8]) if len(text) >= 8 else time.fromisoformat(text)
+
+
+_CONVERT: dict[str, Callable[[str], Any]] = {
+    "date": _to_date,
+    "time": _to_time,
+    "integer": lambda text: int(text.strip()),
+    "string": lambda text: text,
+}
+
+
+# Per (message, type): Clark tag of each child -> (name, repeats, converter or None, type name).
+_Spec = dict[str, tuple[str, bool, Callable[[str], Any] | None, str | None]]
+
+
+@cache
+def _children(message: str, type_name: str) -> _Spec:
+    schema = CATALOGUE[message].schema
+    seq = resolve(schema, type_name)
+    assert not isinstance(seq, Simple)
+    # elementFormDefault="qualified": children of basisschema types live in the basisschema
+    # namespace, children of the message's own types in the message namespace.
+    ns = BASIS_NAMESPACE if type_name.startswith("CDT_") else schema.namespace
+    out: _Spec = {}
+    for el in seq:
+        tag = f"{{{ns}}}{el.name}"
+        target = el.type if isinstance(el.type, Simple) else resolve(schema, el.type)
+        if isinstance(target, Simple):
+            out[tag] = (el.name, el.repeats, _CONVERT[base_of(target)], None)
+        else:
+            out[tag] = (el.name, el.repeats, None, el.type)  # type: ignore[assignment]
+    return out
+
+
+def _build(message: str, el: etree._Element, node: Node, type_name: str) -> None:
+    spec = _children(message, type_name)
+    repeated: dict[str, list[Any]] | None = None
+    for child in el.iterchildren(etree.Element):
+        name, repeats, convert, child_type = spec[child.tag]
+        if convert is not None:
+            value: Any = convert(child.text or "")
+        else:
+            value = Node(name, node, 0, child.sourceline)
+            _build(message, child, value, child_type)  # type: ignore[arg-type]
+        if repeats:
+            if repeated is None:
+                repeated = {}
+            repeated.setdefault(name, []).append(value)
+        else:
+            node[name] = value
+    if repeated:
+        for name, values in repeated.items():
+            if len(values) > 1:
+                for i, value in enumerate(values, 1):
+                    if isinstance(value, Node):
+                        value.index = i
+            node[name] = values
+
+
+@dataclass
+class Message:
+    """A parsed, schema-valid message."""
+
+    info: MessageInfo
+    root: Node
+    tree: etree._ElementTree | None = None
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def header(self) -> Node:
+        return self.root["Header"]
+
+    @property
+    def sender(self) -> str:
+        return self.header["Afzender"]
+
+    @property
+    def receiver(self) -> str:
+        return self.header["Ontvanger"]
+
+    @property
+    def identificatie(self) -> str:
+        return self.header["BerichtIdentificatie"]["Identificatie"]
+
+    @property
+    def dagtekening(self) -> date:
+        return self.header["BerichtIdentificatie"]["Dagtekening"]
+
+
+def to_model(tree: etree._ElementTree, info: MessageInfo) -> Message:
+    """Turn a schema-valid tree into the parsed model (one pass, no second tree)."""
+    root_el = tree.getroot()
+    root = Node("Bericht", None, 0, root_el.sourceline)
+    _build(info.name, root_el, root, "Root")
+    return Message(info, root, tree)
+
+
+def many(node: Node | None, *names: str) -> list[Node]:
+    """The repeating children at the end of a chain, e.g. many(client, 'Prestaties', 'Prestatie')."""
+    value: Any = node
+    for name in names:
+        if value is None:
+            return []
+        value = value.get(name)
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node below and including `node`, in document order."""
+    yield node
+    for value in node.values():
+        if isinstance(value, Node):
+            yield from walk(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, Node):
+                    yield from walk(item)
