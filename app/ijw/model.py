@@ -171,7 +171,7 @@ def to_model(tree: etree._ElementTree, info: MessageInfo) -> Message:
 
 
 def many(node: Node | None, *names: str) -> list[Node]:
-    """The repeating children at the end of a chain, e.g. many(client, 'Prestaties', 'Prestatie')."""
+    """Repeating children at the end of a chain: many(client, 'Prestaties', 'Prestatie')."""
     value: Any = node
     for name in names:
         if value is None:
@@ -192,3 +192,12 @@ def walk(node: Node) -> Iterator[Node]:
             for item in value:
                 if isinstance(item, Node):
                     yield from walk(item)
+
+
+def plain(value: Any) -> Any:
+    """A deep copy as plain dicts and lists (for comparisons, JSON and re-rendering)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

@@ -73,13 +73,19 @@ def _complex(name: str, elements: tuple[El, ...], local_prefix: str) -> list[str
 def _appinfo(entries: list[tuple[str, str]]) -> list[str]:
     lines = ["  <xs:annotation>", "    <xs:appinfo>"]
     lines += [f"      <ijw:{k}>{v}</ijw:{k}>" for k, v in entries]
-    return lines + ["    </xs:appinfo>", f"    <xs:documentation>{_GENERATED}</xs:documentation>",
-                    "  </xs:annotation>"]
+    return lines + [
+        "    </xs:appinfo>",
+        f"    <xs:documentation>{_GENERATED}</xs:documentation>",
+        "  </xs:annotation>",
+    ]
 
 
 def _versions(prefix: str, version: str) -> list[tuple[str, str]]:
-    return [(f"{prefix}XsdVersie", version), (f"{prefix}XsdMinVersie", version),
-            (f"{prefix}XsdMaxVersie", version)]
+    return [
+        (f"{prefix}XsdVersie", version),
+        (f"{prefix}XsdMinVersie", version),
+        (f"{prefix}XsdMaxVersie", version),
+    ]
 
 
 def render_basisschema() -> str:
@@ -89,8 +95,10 @@ def render_basisschema() -> str:
         f"<xs:schema xmlns:xs={_q(XS_NS)} xmlns:ijw={_q(BASIS_NS)}"
         f' targetNamespace={_q(BASIS_NS)} elementFormDefault="qualified">',
     ]
-    lines += _appinfo([("standaard", "ijw"), ("bericht", "basisschema"), ("release", "3.2")]
-                      + _versions("Basisschema", BASIS_XSD_VERSION))
+    lines += _appinfo(
+        [("standaard", "ijw"), ("bericht", "basisschema"), ("release", "3.2")]
+        + _versions("Basisschema", BASIS_XSD_VERSION)
+    )
     for name, simple in SIMPLE_TYPES.items():
         lines += [f"  <xs:simpleType name={_q(name)}>"] + _restriction(simple, "ijw", "    ")
         lines.append("  </xs:simpleType>")
