@@ -1,0 +1,120 @@
+"""The message exchange: post an iJw message, poll the messages addressed to you."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from app.api.deps import ApiError, Service, caller, service, session
+from app.db.models import MessageRecord, Party
+from app.domain import feed
+
+router = APIRouter(prefix="/v1/berichten", tags=["berichten"])
+
+_POST_DOC = """Post one iJw 3.2 message as raw XML (`Content-Type: application/xml`).
+
+Heenberichten (JW305, JW307, JW315, JW317) are answered with their retour (JW306, JW308, JW316,
+JW318) and a declaration (JW323) with its JW325, all as XML with status 200.  A gemeente posts its
+JW301/JW319 here (checked, then put in the provider's feed) and a provider its JW302/JW320; those
+get a JSON receipt.  Refusals are JSON `{code, message, details[]}`: 401 no/unknown token, 413
+IB003 over 25 MB, 400 BRS14 not well-formed/not UTF-8/DTD, 400 IB004 unknown message, 422 IB014
+XSD errors, 403 IB002 header does not name the caller, 403 IB008 role may not send this type,
+422 IB005/IB010 addressee not served here, 422 REFUSED when a gemeente message fails the rules.
+A byte-identical resend gets the stored answer and changes nothing."""
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    """Read the body, refusing (413) as soon as it exceeds `limit`; never buffers more."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "IB003", f"the message exceeds the maximum of {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "IB003", f"the message exceeds the maximum of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post(
+    "",
+    summary="Post an iJw message",
+    description=_POST_DOC,
+    responses={200: {"content": {"application/xml": {}, "application/json": {}}}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def post_bericht(
+    request: Request, party: Party = Depends(caller), svc: Service = Depends(service)
+) -> Response:
+    data = await _read_limited(request, svc.settings.max_body_bytes)
+    answer = await run_in_threadpool(svc.intake.receive, party.id, data)
+    headers = {"X-Message-Id": str(answer.message_id)} if answer.message_id else {}
+    if answer.resend:
+        headers["X-Resend"] = "true"
+    return Response(
+        answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers
+    )
+
+
+def _item(entry: feed.FeedItem) -> dict:
+    rec = entry.record
+    return {
+        "cursor": entry.cursor,
+        "message_id": rec.id,
+        "message_type": rec.message_type,
+        "direction": rec.direction,
+        "sender": rec.sender,
+        "receiver": rec.receiver,
+        "identificatie": rec.identificatie,
+        "verdict": rec.verdict,
+        "retour_codes": rec.retour_codes,
+        "answers": rec.answers_id,
+        "received_at": rec.received_at.isoformat(),
+        "xml": rec.raw.decode("utf-8", errors="replace"),
+    }
+
+
+@router.get("", summary="Poll the messages addressed to you")
+def poll(
+    since: str = Query("0", description="cursor from a previous page; 0 = from the start"),
+    limit: int = Query(100, ge=1, le=feed.MAX_PAGE),
+    party: Party = Depends(caller),
+    s: Session = Depends(session),
+) -> dict:
+    """Messages addressed to the caller, oldest first; poll again with `next_cursor`.
+
+    None is skipped or repeated: cursors are the caller's own sequence numbers, handed out in
+    commit order.  Retours we answered synchronously are here too, for a client that timed out.
+    """
+    if not since.isdigit():
+        raise ApiError(400, "BAD_CURSOR", "since must be a cursor returned by this endpoint")
+    items = feed.poll(s, party, int(since), limit)
+    return {"items": [_item(i) for i in items], "next_cursor": items[-1].cursor if items else since}
+
+
+@router.get("/{message_id}", summary="One message you sent or received, with our answer")
+def get_bericht(
+    message_id: int, party: Party = Depends(caller), s: Session = Depends(session)
+) -> dict:
+    rec = s.scalar(
+        select(MessageRecord).where(
+            MessageRecord.id == message_id,
+            or_(MessageRecord.from_party_id == party.id, MessageRecord.to_party_id == party.id),
+        )
+    )
+    if rec is None:
+        raise ApiError(404, "NOT_FOUND", f"no message {message_id} of yours")
+    out = _item(feed.FeedItem("", rec))
+    del out["cursor"]
+    out["findings"] = rec.findings
+    out["answer_id"] = rec.answer_id
+    return out

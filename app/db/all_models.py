@@ -1,0 +1,3 @@
+"""Import every model module so Base.metadata knows all tables (used by Alembic and tests)."""
+
+from app.db import models  # noqa: F401

@@ -1,0 +1,4 @@
+"""Imports every flow module so their `flows.register(...)` calls run.
+
+Each flow module registers itself; add new modules here.
+"""
