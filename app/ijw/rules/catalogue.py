@@ -44,13 +44,15 @@ def _rows(text: str) -> dict[str, RuleMeta]:
 # (302 for 301, 306 for 305, ...), so the retours are listed too.
 # TR319 is reported in-message by the official checker with retourcode 9319 (spec §3c lists it as
 # a level-3 rule on the prestatie); we follow the checker: level 2, code 9319 (issue 3, item 5).
+# The JW325 repeats prestaties, but the rule texts name it only for CD060, CS002, CS325, TR101,
+# TR134, TR137 and TR342 (plus the header rules); the other prestatie rules are JW323 only.
 LEVEL2 = _rows(
     """
-CD005 | 2 | 0001 | 301 302 | Adres | Huisnummer filled exactly when Postcode is filled
+CD005 | 2 | 0001 | 301 302 | Adres | LandCode filled exactly when Postcode is filled
 CD007 | 2 | 0001 | 301 302 | Communicatie | Taal filled exactly when Communicatie.Vorm = 1 (interpreter)
 CD009 | 2 | 0001 | 301 302 | Contact | Contact.Periode only for Soort 04 (temporary address)
-CD025 | 2 | 0001 | 301 302 | Adres | Huisnummer, Postcode, Straatnaam and Plaatsnaam required when LandCode = NL
-CD034 | 2 | 0001 | 301 302 | Contact | Adres required when Soort = 01 (BRP) or 03 (verblijfadres)
+CD025 | 2 | 0001 | 301 302 | Adres | Huis required when LandCode = NL
+CD034 | 2 | 0001 | 301 302 | Contact | Adres/Postcode required when Soort = 01 (BRP) or 03 (verblijfadres)
 CD041 | 2 | 0001 | 301 302 315 316 317 318 | Product | Omvang required when Product.Code is filled
 CD043 | 2 | 0001 | 315 316 | AangevraagdProduct | BeschikkingIngangsdatum filled exactly when BeschikkingNummer is
 CD060 | 2 | 0001 | 323 325 | Prestatie | VorigReferentieNummer filled exactly when DebetCredit = C
@@ -65,7 +67,7 @@ CD079 | 2 | 0001 | 301 302 315 316 317 318 | Product | Product required when Bud
 CD080 | 2 | 0001 | 301 302 | ToegewezenProduct | Omvang empty when Code is empty and Einddatum after 2020-12-31 or open
 CD085 | 2 | 0001 | 319 320 | Antwoord | RedenAfwijzingVerzoek required when VerzoekAntwoord = 1
 CD086 | 2 | 0001 | 319 320 | Antwoord | RedenAfwijzingVerzoek empty when VerzoekAntwoord = 2
-CD087 | 2 | 0001 | 323 325 | Prestatie | ProductTarief filled exactly when Eenheid is not 83
+CD087 | 2 | 0001 | 323 | Prestatie | ProductTarief filled exactly when Eenheid is not 83
 CD095 | 2 | 0001 | 315 316 | AangevraagdProduct | Omvang empty when Code is empty and ToewijzingEinddatum after 2020-12-31 or open
 CD096 | 2 | 0001 | 317 318 | NieuwProduct | Omvang empty when Code is empty and Einddatum after 2020-12-31 or open
 CS002 | 2 | 0001 | 301 302 305 306 307 308 315 316 317 318 323 325 | Client | Bsn passes the 11-proof
@@ -75,17 +77,17 @@ CS025 | 2 | 0001 | 301 302 305 306 307 308 315 316 317 318 319 320 323 325 | Hea
 CS050 | 2 | 0001 | 301 302 | Naam | NaamGebruik 1-4 when Partnernaam is filled, otherwise 1 or 6
 CS058 | 2 | 0001 | 305 306 307 308 | StartProduct | StatusAanlevering only 1 or 3
 CS089 | 2 | 0001 | 301 302 | Adres | Dutch postcode format (1234AB) when LandCode = NL
-CS100 | 2 | 0001 | 323 325 | Declaratie | DeclaratiePeriode and ProductPeriode dates on or after 2021-01-01
+CS100 | 2 | 0001 | 323 | Declaratie | DeclaratiePeriode and ProductPeriode start on or after 2021-01-01
 CS139 | 2 | 0001 | 301 302 305 306 307 308 315 316 | Geboortedatum | DatumGebruik consistent with Datum
 CS318 | 2 | 0001 | 301 302 | Client | client NaamGebruik is not 6 (non-natural person)
 CS319 | 2 | 0001 | 323 325 | Declaratie | DeclaratieNummer letters and digits only
 CS325 | 2 | 0001 | 323 325 | Bedrag | a zero (Totaal)Bedrag carries DebetCredit D
 CS335 | 2 | 0001 | 301 302 | ToegewezenProduct | RedenWijziging 13 only when Einddatum = Ingangsdatum
 CS336 | 2 | 0001 | 301 302 | ToegewezenProduct | RedenWijziging 01 is never used
-CS337 | 2 | 0001 | 323 325 | Prestatie | ProductPeriode starts and ends in the same calendar month
+CS337 | 2 | 0001 | 323 | Prestatie | ProductPeriode starts and ends in the same calendar month
 CS338 | 2 | 0001 | 301 302 317 318 | Omvang | Eenheid 14, 16, 83 or 84 ending after 2020 or open: Frequentie 2, 4 or 6
-CS339 | 2 | 0001 | 323 325 | Prestatie | Eenheid 83: IngediendBedrag equals GeleverdVolume
-CS340 | 2 | 0001 | 323 325 | Declaratie | DeclaratiePeriode is exactly one whole calendar month
+CS339 | 2 | 0001 | 323 | Prestatie | Eenheid 83: IngediendBedrag equals GeleverdVolume
+CS340 | 2 | 0001 | 323 | Declaratie | DeclaratiePeriode is exactly one whole calendar month
 CS343 | 2 | 0001 | 315 316 | AangevraagdProduct | as CS338 for AangevraagdProduct (ToewijzingEinddatum)
 TR002 | 2 | 0001 | 301 302 305 306 307 308 315 316 | Client | birth date at most 120 years before Dagtekening unless unknown
 TR006 | 2 | 0001 | 301 302 | Contact | every Contact has Telefoon and/or Huisnummer with Postcode
@@ -95,10 +97,10 @@ TR101 | 2 | 0001 | 301 302 305 306 307 308 315 316 317 318 323 325 | any | no du
 TR134 | 2 | 0001 | 301 302 305 306 307 308 315 316 323 325 | any | date not after the Dagtekening
 TR137 | 2 | 0001 | 323 325 | Periode | period end not before its start and not after the Dagtekening
 TR302 | 2 | 0001 | 301 302 | ToegewezenProduct | same product twice only without overlapping periods
-TR315 | 2 | 0001 | 323 325 | Prestatie | VorigReferentieNummer unique in the message
-TR316 | 2 | 0001 | 323 325 | Prestatie | no credit of a debet sent in the same message
+TR315 | 2 | 0001 | 323 | Prestatie | VorigReferentieNummer unique in the message
+TR316 | 2 | 0001 | 323 | Prestatie | no credit of a debet sent in the same message
 TR319 | 2 | 9319 | 323 | Prestatie | ProductPeriode lies in the DeclaratiePeriode or an earlier month
-TR335 | 2 | 0001 | 323 325 | Prestatie | ProductPeriode Einddatum at most 5 years before DeclaratieDagtekening
+TR335 | 2 | 0001 | 323 | Prestatie | ProductPeriode Einddatum at most 5 years before DeclaratieDagtekening
 TR342 | 2 | 0001 | 325 | DeclaratieAntwoord | only rejected prestaties listed; totals consistent
 TR352 | 2 | 0001 | 317 318 | Verzoek | VOW has an OngewijzigdProduct or TeWijzigenProduct
 TR353 | 2 | 0001 | 317 318 | Verzoek | VOW has a TeWijzigenProduct or NieuwProduct
@@ -109,7 +111,7 @@ TR383 | 2 | 0001 | 315 316 | AangevraagdProduct | ReferentieAanbieder unique per
 TR386 | 2 | 0001 | 315 316 | AangevraagdProduct | same product requested twice only without overlap
 TR409 | 2 | 0001 | 319 320 | Antwoord | RedenAfwijzingVerzoek not 8: no Woonplaatsbeginsel
 TR410 | 2 | 0001 | 317 318 | NieuwProduct | same new product twice only without overlap
-TR416 | 2 | 0001 | 323 325 | Prestatie | one debet per allocation, category, code and product period
+TR416 | 2 | 0001 | 323 | Prestatie | one debet per allocation, category, code and product period
 """
 )
 
