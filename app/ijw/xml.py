@@ -62,6 +62,9 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_comments=False,
+        # Whitespace between elements is never content in iJw (no mixed content); dropping it
+        # makes the tree a third smaller and faster to walk.
+        remove_blank_text=True,
         collect_ids=False,
     )
 
