@@ -1,3 +1,6 @@
 """Import every model module so Base.metadata knows all tables (used by Alembic and tests)."""
 
-from app.db import models  # noqa: F401
+from app.db import (
+    models,  # noqa: F401
+    money,  # noqa: F401
+)
