@@ -1,0 +1,526 @@
+"""Allocations (toewijzingen): the ALLOC store of spec §3c and the JW301/JW302 flows.
+
+An allocation is identified by (gemeente, ToewijzingNummer) (TR332).  Every ToegewezenProduct we
+send in a JW301 becomes a *version* of its allocation; the provider's JW302 marks the versions of
+that JW301 accepted (no codes) or rejected (any code: the whole message is void, OP286/IV032).
+
+Which version leads (spec §3c "latest accepted version leads", IV013):
+
+    the version with the most recent Toewijzingsdatum + Toewijzingstijd (ties: the one sent
+    last) among the versions that were not rejected by a JW302.
+
+A version that was sent but not yet answered therefore leads provisionally: the provider has it
+and acts on it (starts, declarations), and a JW302 is often late or never comes (OP090x2: we chase
+it outside the message flow).  When a JW302 rejects it, the previous leading version leads again.
+`Allocation.confirmed` tells whether the leading version was acknowledged by a JW302.  Declaration
+rules (issue 5) use the leading version; an allocation whose only versions were rejected does not
+exist for them (`allocation()` returns None), and one whose leading version has RedenWijziging 13
+is deleted (`Allocation.deleted`, TR384: treated as never issued).
+
+Public query API (stable; other modules build on it):
+
+- `allocation(session, gemeente, nummer)` -> Allocation | None
+- `allocations_for(session, gemeente, agb=None, bsn=None)` -> list[Allocation]
+- `current_allocations(session, gemeente, agb, bsn, on)` -> list[Allocation]
+- `versions(session, gemeente, nummer)` -> list[Allocation] (every version, oldest first)
+- `PRE_CREATE_CHECKS`: checks other modules add to allocation creation in the back office.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.db.flows import AllocationChangeRow, AllocationRow, AllocationVersionRow
+from app.db.models import MessageRecord
+from app.ijw.model import Message, Node, many
+
+DELETED = "13"  # RedenWijziging 13: deleted, treated as never issued (CS335: Einddatum = Ingang)
+OBSOLETE_CORRECTION = "01"  # RedenWijziging 01 (administrative correction, obsolete, CS336)
+# Reasons that shorten or withdraw an allocation (spec §4.1; JZ002).  04 extends, 12 follows a VOW
+# (either direction), 13 deletes.
+WITHDRAWAL_REASONS = frozenset({"02", "03", "05", "06", "07", "08", "09", "10", "11", "14"})
+_CUTOFF_2020 = date(2020, 12, 31)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """One version of an allocation as the rules need it (the leading one unless noted).
+
+    Amounts are eurocents; `volume`/`eenheid`/`frequentie` form the Omvang; `categorie`/`code`
+    the Product (both None for a generic allocation, code None for an aspecific one).
+    """
+
+    gemeente: str
+    nummer: int
+    bsn: str
+    aanbieder: str
+    categorie: str | None
+    code: str | None
+    ingangsdatum: date
+    einddatum: date | None
+    reden_wijziging: str | None
+    volume: int | None
+    eenheid: str | None
+    frequentie: str | None
+    budget: int | None
+    toewijzingsdatum: date
+    toewijzingstijd: time
+    referentie_aanbieder: str | None
+    status: str  # sent | accepted | rejected (this version's JW302 verdict)
+    version_id: int
+    message_id: int  # the JW301 that carried this version
+    unchanged: bool = False
+
+    @property
+    def confirmed(self) -> bool:
+        """The provider accepted this version with a JW302 without codes."""
+        return self.status == "accepted"
+
+    @property
+    def deleted(self) -> bool:
+        """RedenWijziging 13: the allocation counts as never issued (TR384, OP362)."""
+        return self.reden_wijziging == DELETED
+
+    @property
+    def variant(self) -> Literal["specific", "aspecific", "generic"]:
+        """Product detail (spec §5): category + code, category only, or no product."""
+        if self.categorie is None:
+            return "generic"
+        return "specific" if self.code is not None else "aspecific"
+
+    def is_current(self, on: date) -> bool:
+        """Actuele toewijzing (TR349, OP087): not ended before `on` (future ones count), and
+        not deleted (13) or obsolete-corrected (01) with Einddatum = Ingangsdatum."""
+        if self.reden_wijziging in (DELETED, OBSOLETE_CORRECTION) and (
+            self.einddatum == self.ingangsdatum
+        ):
+            return False
+        return self.einddatum is None or self.einddatum >= on
+
+    def covers(self, day: date) -> bool:
+        """`day` lies within [Ingangsdatum, Einddatum]."""
+        return self.ingangsdatum <= day and (self.einddatum is None or day <= self.einddatum)
+
+    def overlaps(self, start: date, end: date | None) -> bool:
+        """The allocation period overlaps [start, end] (None = open)."""
+        return (end is None or self.ingangsdatum <= end) and (
+            self.einddatum is None or start <= self.einddatum
+        )
+
+    @property
+    def ends_after_2020_or_open(self) -> bool:
+        """The CD080/TR375/TR412 condition: Einddatum after 2020-12-31 or empty."""
+        return self.einddatum is None or self.einddatum > _CUTOFF_2020
+
+
+def _view(v: AllocationVersionRow) -> Allocation:
+    return Allocation(
+        gemeente=v.gemeente,
+        nummer=v.nummer,
+        bsn=v.bsn,
+        aanbieder=v.aanbieder,
+        categorie=v.categorie,
+        code=v.code,
+        ingangsdatum=v.ingangsdatum,
+        einddatum=v.einddatum,
+        reden_wijziging=v.reden_wijziging,
+        volume=v.volume,
+        eenheid=v.eenheid,
+        frequentie=v.frequentie,
+        budget=v.budget,
+        toewijzingsdatum=v.toewijzingsdatum,
+        toewijzingstijd=v.toewijzingstijd,
+        referentie_aanbieder=v.referentie_aanbieder,
+        status=v.status,
+        version_id=v.id,
+        message_id=v.message_id,
+        unchanged=v.unchanged,
+    )
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+def _leading_query(gemeente: str):  # type: ignore[no-untyped-def]
+    return (
+        select(AllocationVersionRow)
+        .join(AllocationRow, AllocationRow.leading_version_id == AllocationVersionRow.id)
+        .where(AllocationRow.gemeente == gemeente)
+    )
+
+
+def allocation(session: Session, gemeente: str, nummer: int) -> Allocation | None:
+    """The leading version of allocation `nummer` of `gemeente`, or None when it was never
+    sent or every version of it was rejected by a JW302.  Deleted allocations are returned
+    (check `.deleted`)."""
+    row = session.scalar(_leading_query(gemeente).where(AllocationRow.nummer == nummer))
+    return _view(row) if row is not None else None
+
+
+def allocations_for(
+    session: Session, gemeente: str, agb: str | None = None, bsn: str | None = None
+) -> list[Allocation]:
+    """Leading versions of the gemeente's allocations, optionally for one provider and/or
+    client, ordered by ToewijzingNummer (deleted and ended ones included)."""
+    query = _leading_query(gemeente)
+    if agb is not None:
+        query = query.where(AllocationRow.aanbieder == agb)
+    if bsn is not None:
+        query = query.where(AllocationRow.bsn == bsn)
+    return [_view(v) for v in session.scalars(query.order_by(AllocationRow.nummer))]
+
+
+def current_allocations(
+    session: Session, gemeente: str, agb: str, bsn: str, on: date
+) -> list[Allocation]:
+    """The client's current allocations at this provider on `on` (TR349's "actuele
+    toewijzingen": Einddatum empty or >= on, future ones included, deleted ones excluded)."""
+    return [a for a in allocations_for(session, gemeente, agb, bsn) if a.is_current(on)]
+
+
+def versions(session: Session, gemeente: str, nummer: int) -> list[Allocation]:
+    """Every version of an allocation as sent, oldest first, with its JW302 status."""
+    rows = session.scalars(
+        select(AllocationVersionRow)
+        .where(AllocationVersionRow.gemeente == gemeente, AllocationVersionRow.nummer == nummer)
+        .order_by(AllocationVersionRow.id)
+    )
+    return [_view(v) for v in rows]
+
+
+def leading_version(session: Session, gemeente: str, nummer: int) -> Allocation | None:
+    """Alias of `allocation` that says what it returns."""
+    return allocation(session, gemeente, nummer)
+
+
+# -- change log (back office "changes since a cursor") ----------------------------------------
+
+
+def log_change(
+    session: Session, row: AllocationRow, event: str, message_id: int | None, now: datetime
+) -> int:
+    """Append a change of one allocation to the gemeente's change log; returns its cursor.
+
+    Called inside the intake transaction, which holds the gemeente's party lock, so the per-
+    gemeente sequence is gap-free and commits in order.
+    """
+    last = session.scalar(
+        select(func.max(AllocationChangeRow.seq)).where(
+            AllocationChangeRow.gemeente == row.gemeente
+        )
+    )
+    seq = (last or 0) + 1
+    session.add(
+        AllocationChangeRow(
+            gemeente=row.gemeente,
+            seq=seq,
+            allocation_id=row.id,
+            event=event,
+            message_id=message_id,
+            at=now,
+        )
+    )
+    row.change_seq = seq
+    return seq
+
+
+# -- pre-create checks (hook for other modules) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedAllocation:
+    """An allocation the back office is about to send (new, or a change of `previous`)."""
+
+    gemeente: str
+    aanbieder: str
+    bsn: str
+    nummer: int
+    categorie: str | None
+    code: str | None
+    ingangsdatum: date
+    einddatum: date | None
+    reden_wijziging: str | None
+    volume: int | None
+    eenheid: str | None
+    frequentie: str | None
+    budget: int | None
+    previous: Allocation | None  # the leading version when this changes an allocation
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The verdict of a pre-create check: `refuse` blocks sending, `warn` is reported only."""
+
+    level: Literal["refuse", "warn"]
+    code: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+PreCreateCheck = Callable[[Session, list[PlannedAllocation], date], list[CheckResult]]
+
+PRE_CREATE_CHECKS: list[PreCreateCheck] = []
+"""Checks run before the back office builds a JW301 (e.g. budget ceilings, issue 5).
+
+Append a function `(session, planned, today) -> list[CheckResult]`; `planned` holds every
+allocation that is new or changed in the message (unchanged ones that are only resent for
+OP087 are not in it).  Any `refuse` result answers 422 with all results as details and sends
+nothing; `warn` results are returned with the created allocations.
+"""
+
+
+def run_pre_create_checks(
+    session: Session, planned: list[PlannedAllocation], today: date
+) -> list[CheckResult]:
+    """Run every registered pre-create check; results in registration order."""
+    out: list[CheckResult] = []
+    for check in PRE_CREATE_CHECKS:
+        out.extend(check(session, planned, today))
+    return out
+
+
+# -- reading a JW301 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentProduct:
+    """A ToegewezenProduct of a JW301 in store terms."""
+
+    node: Node
+    position: int
+    nummer: int
+    categorie: str | None
+    code: str | None
+    ingangsdatum: date
+    einddatum: date | None
+    reden_wijziging: str | None
+    volume: int | None
+    eenheid: str | None
+    frequentie: str | None
+    budget: int | None
+    toewijzingsdatum: date
+    toewijzingstijd: time
+    referentie_aanbieder: str | None
+
+    def same_content(self, other: Allocation) -> bool:
+        """Identical to a stored version, Toewijzingsdatum/-tijd included (IV013 resend)."""
+        return (
+            self.categorie,
+            self.code,
+            self.ingangsdatum,
+            self.einddatum,
+            self.reden_wijziging,
+            self.volume,
+            self.eenheid,
+            self.frequentie,
+            self.budget,
+            self.toewijzingsdatum,
+            self.toewijzingstijd,
+        ) == (
+            other.categorie,
+            other.code,
+            other.ingangsdatum,
+            other.einddatum,
+            other.reden_wijziging,
+            other.volume,
+            other.eenheid,
+            other.frequentie,
+            other.budget,
+            other.toewijzingsdatum,
+            other.toewijzingstijd,
+        )
+
+
+def sent_products(message: Message) -> list[SentProduct]:
+    """The ToegewezenProducten of a JW301, in document order."""
+    client = message.root["Client"]
+    out = []
+    for i, node in enumerate(many(client, "ToegewezenProducten", "ToegewezenProduct"), 1):
+        product = node.get("Product") or {}
+        omvang = node.get("Omvang") or {}
+        out.append(
+            SentProduct(
+                node=node,
+                position=i,
+                nummer=int(node["ToewijzingNummer"]),
+                categorie=product.get("Categorie"),
+                code=product.get("Code"),
+                ingangsdatum=node["Ingangsdatum"],
+                einddatum=node.get("Einddatum"),
+                reden_wijziging=node.get("RedenWijziging"),
+                volume=omvang.get("Volume"),
+                eenheid=omvang.get("Eenheid"),
+                frequentie=omvang.get("Frequentie"),
+                budget=node.get("Budget"),
+                toewijzingsdatum=node["Toewijzingsdatum"],
+                toewijzingstijd=node["Toewijzingstijd"],
+                referentie_aanbieder=node.get("ReferentieAanbieder"),
+            )
+        )
+    return out
+
+
+# -- storing -----------------------------------------------------------------------------------
+
+
+def _order_key(v: AllocationVersionRow) -> tuple[date, time, int]:
+    return (v.toewijzingsdatum, v.toewijzingstijd, v.id)
+
+
+def refresh_leading(session: Session, row: AllocationRow) -> AllocationVersionRow | None:
+    """Recompute which version leads (module docstring) and store the pointer."""
+    candidates = session.scalars(
+        select(AllocationVersionRow).where(
+            AllocationVersionRow.allocation_id == row.id,
+            AllocationVersionRow.status != "rejected",
+        )
+    ).all()
+    leading = max(candidates, key=_order_key) if candidates else None
+    row.leading_version_id = leading.id if leading is not None else None
+    return leading
+
+
+def record_jw301(
+    session: Session, message: Message, record: MessageRecord, now: datetime
+) -> list[AllocationVersionRow]:
+    """Store every ToegewezenProduct of a JW301 that is being sent as a new version.
+
+    Creates the allocation on its first version, links versions that honour a request
+    (ReferentieAanbieder) and logs a change per allocation.  Callers have run the pre-send
+    checks; this is also the entry point for modules that send JW301s themselves.
+    """
+    from app.domain import requests  # requests builds on this module
+
+    gemeente, agb = message.sender, message.receiver
+    bsn = message.root["Client"]["Bsn"]
+    stored: list[AllocationVersionRow] = []
+    for p in sent_products(message):
+        row = session.scalar(
+            select(AllocationRow).where(
+                AllocationRow.gemeente == gemeente, AllocationRow.nummer == p.nummer
+            )
+        )
+        if row is None:
+            row = AllocationRow(
+                gemeente=gemeente, nummer=p.nummer, bsn=bsn, aanbieder=agb, created_at=now
+            )
+            session.add(row)
+            session.flush()
+        previous = allocation(session, gemeente, p.nummer)
+        version = AllocationVersionRow(
+            allocation_id=row.id,
+            message_id=record.id,
+            position=p.position,
+            gemeente=gemeente,
+            nummer=p.nummer,
+            bsn=bsn,
+            aanbieder=agb,
+            categorie=p.categorie,
+            code=p.code,
+            ingangsdatum=p.ingangsdatum,
+            einddatum=p.einddatum,
+            reden_wijziging=p.reden_wijziging,
+            volume=p.volume,
+            eenheid=p.eenheid,
+            frequentie=p.frequentie,
+            budget=p.budget,
+            toewijzingsdatum=p.toewijzingsdatum,
+            toewijzingstijd=p.toewijzingstijd,
+            referentie_aanbieder=p.referentie_aanbieder,
+            status="sent",
+            unchanged=previous is not None and p.same_content(previous),
+            retour_codes=[],
+            sent_at=now,
+        )
+        session.add(version)
+        session.flush()
+        row.latest_version_id = version.id
+        refresh_leading(session, row)
+        log_change(session, row, "sent", record.id, now)
+        stored.append(version)
+    refs = {(v.aanbieder, v.referentie_aanbieder) for v in stored if v.referentie_aanbieder}
+    for aanbieder, ref in sorted(refs):
+        requests.refresh_by_reference(session, aanbieder, ref, now.date())
+    session.flush()
+    return stored
+
+
+def record_jw302(
+    session: Session,
+    retour: Message,
+    retour_record: MessageRecord,
+    original_id: int | None,
+    now: datetime,
+) -> list[AllocationVersionRow]:
+    """Apply the provider's JW302 to the versions of the JW301 it answers.
+
+    Any RetourCode other than 0200/0233 rejects the whole JW301 (IV032: level 3/4 findings
+    reject the message as a whole; 0001 and header codes do so anyway): its versions are void
+    and the previous versions lead again.  Codes per ToegewezenProduct are kept per version.
+    """
+    from app.domain import requests
+
+    if original_id is None:
+        return []
+    rows = session.scalars(
+        select(AllocationVersionRow)
+        .where(AllocationVersionRow.message_id == original_id)
+        .order_by(AllocationVersionRow.position)
+    ).all()
+    codes_all = _codes(retour.root)
+    rejected = any(c not in ("0200", "0233") for c in codes_all)
+    per_product = _product_codes(retour)
+    refs: set[tuple[str, str]] = set()
+    for v in rows:
+        v.status = "rejected" if rejected else "accepted"
+        v.retour_message_id = retour_record.id
+        v.retour_codes = per_product.get(v.position, []) or (
+            list(retour.header.get("RetourCodes", {}).get("RetourCode", [])) if rejected else []
+        )
+        v.answered_at = now
+        alloc = session.get(AllocationRow, v.allocation_id)
+        assert alloc is not None
+        refresh_leading(session, alloc)
+        log_change(session, alloc, v.status, retour_record.id, now)
+        if v.referentie_aanbieder:
+            refs.add((v.aanbieder, v.referentie_aanbieder))
+    session.flush()
+    for aanbieder, ref in sorted(refs):
+        requests.refresh_by_reference(session, aanbieder, ref, now.date())
+    return list(rows)
+
+
+def _codes(node: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "RetourCodes":
+                found.extend(value.get("RetourCode", []))
+            else:
+                found.extend(_codes(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_codes(item))
+    return found
+
+
+def _product_codes(retour: Message) -> dict[int, list[str]]:
+    client = retour.root.get("Client")
+    out: dict[int, list[str]] = {}
+    for i, node in enumerate(many(client, "ToegewezenProducten", "ToegewezenProduct"), 1):
+        out[i] = list((node.get("RetourCodes") or {}).get("RetourCode", []))
+    return out
+
+
+def allocation_rows(session: Session, ids: Iterable[int]) -> list[AllocationRow]:
+    """Allocation rows by id (for the back office)."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    return list(session.scalars(select(AllocationRow).where(AllocationRow.id.in_(wanted))))
