@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from app.ijw.model import Message, Node, many
+from app.ijw.rules.engine import memo
 
 # Retour -> forward message whose content (and rules) it repeats.
 _CONTENT = {
@@ -157,11 +158,15 @@ def declaration_clients(message: Message) -> list[Node]:
 
 
 def prestaties(message: Message) -> list[Node]:
-    """Every Prestatie of a 323 or 325, across clients, in document order."""
-    out: list[Node] = []
-    for cl in declaration_clients(message):
-        out.extend(cl["Prestaties"]["Prestatie"])
-    return out
+    """Every Prestatie of a 323 or 325, across clients, in document order (built once per run)."""
+
+    def build() -> list[Node]:
+        out: list[Node] = []
+        for cl in declaration_clients(message):
+            out.extend(cl["Prestaties"]["Prestatie"])
+        return out
+
+    return memo(message, "prestaties", build)
 
 
 def last_day(day: date) -> date:

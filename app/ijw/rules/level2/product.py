@@ -245,12 +245,12 @@ def _items(nodes: Iterable[Node], period: Period) -> list[_Item]:
 def _stacking(items: list[_Item], emit: Emit) -> None:
     """Report each item that overlaps an earlier-starting item of the same product.
 
-    Same product: equal Code when both have one; equal Categorie when either has no Code; any
-    product when either has no Product at all.  Periods are closed and an open end is infinite.
-    One sweep over the items sorted by start keeps, per code, per category and overall, the item
-    reaching furthest: O(n log n) instead of the checker's pairwise comparison.
+    Same product: equal Categorie and Code when both have a Code; equal Categorie when either
+    has no Code; any product when either has no Product at all.  Periods are closed and an open
+    end is infinite.  One sweep over the items sorted by start keeps, per code, per category and
+    overall, the item reaching furthest: O(n log n) instead of the checker's pairwise comparison.
     """
-    by_code: dict[str, _Latest] = {}
+    by_code: dict[tuple[str, str], _Latest] = {}
     by_categorie_any: dict[str, _Latest] = {}  # every item of the category
     by_categorie_codeless: dict[str, _Latest] = {}  # category items without a code
     everything = _Latest()
@@ -267,7 +267,7 @@ def _stacking(items: list[_Item], emit: Emit) -> None:
             if partner is None and item.code is not None:
                 partner = by_categorie_codeless.get(item.categorie, _Latest()).overlapping(item)
                 if partner is None:
-                    partner = by_code.get(item.code, _Latest()).overlapping(item)
+                    partner = by_code.get((item.categorie, item.code), _Latest()).overlapping(item)
         if partner is not None:
             pair = sorted((partner, item), key=lambda it: order[id(it.node)])
             emit(pair[0].node.path, pair[1].node.path)
@@ -279,7 +279,7 @@ def _stacking(items: list[_Item], emit: Emit) -> None:
         if item.code is None:
             by_categorie_codeless.setdefault(item.categorie, _Latest()).add(item)
         else:
-            by_code.setdefault(item.code, _Latest()).add(item)
+            by_code.setdefault((item.categorie, item.code), _Latest()).add(item)
 
 
 def _deleted(node: Node) -> bool:
