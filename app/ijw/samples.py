@@ -537,13 +537,14 @@ class _Gen:
             letters = "".join(rng.choice("ABCDEFGHJKLMNPRSTVWXZ") for _ in range(2))
             if self.edgy():
                 letters = letters.lower()
-            return {
-                "Huis": huis,
-                "Postcode": f"{rng.randint(1000, 9999)}{letters}",
-                "Straatnaam": self.text(_STREETS, 24),
-                "Plaatsnaam": self.text(_PLACES, 80),
-                "LandCode": "NL",
-            }
+            nl: Data = {"Huis": huis, "Postcode": f"{rng.randint(1000, 9999)}{letters}"}
+            # CD025 asks only for Huis with LandCode NL (the checker accepts a missing street)
+            if self.chance(0.95):
+                nl["Straatnaam"] = self.text(_STREETS, 24)
+            if self.chance(0.95):
+                nl["Plaatsnaam"] = self.text(_PLACES, 80)
+            nl["LandCode"] = "NL"
+            return nl
         land, postcode, place = rng.choice(_FOREIGN)
         out = {"Huis": huis, "Postcode": postcode}
         if self.chance(0.7):
@@ -739,7 +740,7 @@ def _jw301(g: _Gen) -> Data:
     client["Contactgegevens"] = {"Contact": [g.contact(s) for s in soorten]}
     planner = _Planner()
     products = []
-    nummers = rng.sample(range(1, 999_999_999), g.max_repeats)  # unique (TR101)
+    nummers = rng.sample(range(1, 999_999_999), g.max_repeats + 1)  # unique (TR101)
     refs: set[str] = set()
     for i in range(g.repeats()):
         o = g.order(
@@ -768,8 +769,46 @@ def _jw301(g: _Gen) -> Data:
         if g.chance(0.2):
             tp["Commentaar"] = g.comment()
         products.append(_clean(tp))
+    if g.chance(0.3):
+        _change_scenario(
+            g, products, [n for n in nummers if n not in {p["ToewijzingNummer"] for p in products}]
+        )
     client["ToegewezenProducten"] = {"ToegewezenProduct": products}
     return {"Header": g.from_gemeente("JW301"), "Client": client}
+
+
+def _change_scenario(g: _Gen, products: list[Data], free: list[int]) -> None:
+    """Turn one allocation into a realistic change inside the same 301 (spec §4.1):
+
+    * delete + replace: the old number gets RedenWijziging 13 with Einddatum = Ingangsdatum, a
+      new number takes over the same product and period (deleted allocations do not count for
+      TR302, so the periods may coincide);
+    * Omvang change: the old number ends the day before the change (RedenWijziging 05 or 12),
+      the new one starts on that day with another Volume (IV093).
+    """
+    rng = g.rng
+    candidates = [p for p in products if p.get("RedenWijziging") is None and "Omvang" in p]
+    if not candidates or not free:
+        return
+    old = rng.choice(candidates)
+    new = _copy(old)
+    new["ToewijzingNummer"] = free[0]
+    new.pop("ReferentieAanbieder", None)
+    start, end = old["Ingangsdatum"], old.get("Einddatum")
+    if rng.random() < 0.5:
+        old["Einddatum"] = start
+        old["RedenWijziging"] = "13"
+    else:
+        last = end if end is not None else start + timedelta(days=400)
+        if last <= start:
+            return
+        change = _rand_date(rng, start + timedelta(days=1), last)
+        old["Einddatum"] = change - timedelta(days=1)
+        old["RedenWijziging"] = rng.choice(("05", "12"))
+        new["Ingangsdatum"] = change
+        lo, hi = _VOLUMES[new["Omvang"]["Eenheid"]]
+        new["Omvang"] = {**new["Omvang"], "Volume": rng.randint(lo, hi)}
+    products.insert(products.index(old) + 1, new)
 
 
 def _start_stop_client(g: _Gen) -> Data:
@@ -816,21 +855,67 @@ def _delivery(g: _Gen, keys: set[tuple[Any, ...]], *, stop: bool) -> Data:
             return out
 
 
+def _key(item: Data) -> tuple[Any, ...]:
+    product = item.get("Product") or {}
+    return (
+        item.get("ToewijzingNummer"),
+        product.get("Categorie"),
+        product.get("Code"),
+        item["Begindatum"],
+    )
+
+
+def _correction(g: _Gen, items: list[Data], keys: set[tuple[Any, ...]], *, stop: bool) -> None:
+    """Sometimes a correction in one message (IV008, casus 4): delete an earlier delivery
+    (StatusAanlevering 3) and deliver it anew with a corrected key element (1)."""
+    if g.max_repeats < 2 or not g.chance(0.2):
+        return
+    rng = g.rng
+
+    def full(item: Data) -> tuple[Any, ...]:  # the TR101 key (spec §7 Q5)
+        return _key(item) + ((item["RedenBeeindiging"], item["Einddatum"]) if stop else ())
+
+    old = items[0]
+    old["StatusAanlevering"] = "3"
+    new = _copy(old)
+    new["StatusAanlevering"] = "1"
+    for _ in range(20):
+        if stop and rng.random() < 0.5:
+            reasons = [
+                r for r in SIMPLE_TYPES["LDT_RedenBeeindiging"].enum if r != old["RedenBeeindiging"]
+            ]
+            new["RedenBeeindiging"] = rng.choice(reasons)
+        else:
+            new["Begindatum"] = _rand_date(
+                rng, old["Begindatum"] - timedelta(days=20), old["Begindatum"]
+            )
+            if stop:
+                new["Einddatum"] = _rand_date(rng, new["Begindatum"], g.dag)
+            if "ToewijzingIngangsdatum" in new:
+                new["ToewijzingIngangsdatum"] = min(
+                    new["ToewijzingIngangsdatum"], new["Begindatum"]
+                )
+        if full(new) not in {full(item) for item in items}:
+            keys.add(_key(new))
+            items.insert(1, new)
+            return
+
+
 def _jw305(g: _Gen) -> Data:
     keys: set[tuple[Any, ...]] = set()
     client = _start_stop_client(g)
-    client["StartProducten"] = {
-        "StartProduct": [_delivery(g, keys, stop=False) for _ in range(g.repeats())]
-    }
+    items = [_delivery(g, keys, stop=False) for _ in range(g.repeats())]
+    _correction(g, items, keys, stop=False)
+    client["StartProducten"] = {"StartProduct": items}
     return {"Header": g.from_aanbieder("JW305"), "Client": client}
 
 
 def _jw307(g: _Gen) -> Data:
     keys: set[tuple[Any, ...]] = set()
     client = _start_stop_client(g)
-    client["StopProducten"] = {
-        "StopProduct": [_delivery(g, keys, stop=True) for _ in range(g.repeats())]
-    }
+    items = [_delivery(g, keys, stop=True) for _ in range(g.repeats())]
+    _correction(g, items, keys, stop=True)
+    client["StopProducten"] = {"StopProduct": items}
     return {"Header": g.from_aanbieder("JW307"), "Client": client}
 
 
@@ -1117,6 +1202,22 @@ def _jw323(
             elif key not in debet_keys:
                 debet_keys.add(key)
                 prestaties.append(_prestatie(refs.next(), nummer, cat, code, begin, end, amounts))
+        if g.chance(0.15):
+            # consecutive allocations of one product inside one month: one prestatie each (IV084)
+            _, cat, code, eenheid = allocations[0]
+            month = add_months(periode, -rng.randint(0, months_back))
+            split = _rand_date(rng, month_start(month), month_end(month) - timedelta(days=1))
+            for begin, end in (
+                (month_start(month), split),
+                (split + timedelta(days=1), month_end(month)),
+            ):
+                nummer = rng.randint(1, 999_999_998)
+                debet_keys.add((nummer, cat, code, begin, end))
+                prestaties.append(
+                    _prestatie(
+                        refs.next(), nummer, cat, code, begin, end, _prestatie_amounts(g, eenheid)
+                    )
+                )
         while not prestaties:
             nummer, cat, code, eenheid = rng.randint(1, 999_999_998), *allocations[0][1:]
             key = (nummer, cat, code, month_start(periode), month_end(periode))
