@@ -150,6 +150,10 @@ class Declaration(Base):
     status: Mapped[str] = mapped_column(String(20))
     codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # declaration-level codes
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # The rules every debet / credit of this declaration went through (an approved line passed
+    # all of them): {"debet": [...], "credit": [...]}.  Contract rules are absent when the
+    # gemeente has no contracts configured.
+    checks: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     ingediend: Mapped[int] = mapped_column(BigInteger)  # signed cents (D +, C -)
     toegekend: Mapped[int] = mapped_column(BigInteger)  # signed cents
     n_prestaties: Mapped[int] = mapped_column(Integer)

@@ -2,3 +2,5 @@
 
 Each flow module registers itself; add new modules here.
 """
+
+from app.domain import declarations  # noqa: F401

@@ -189,6 +189,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("codes", sa.JSON(), nullable=False),
         sa.Column("findings", sa.JSON(), nullable=False),
+        sa.Column("checks", sa.JSON(), nullable=False),
         sa.Column("ingediend", sa.BigInteger(), nullable=False),
         sa.Column("toegekend", sa.BigInteger(), nullable=False),
         sa.Column("n_prestaties", sa.Integer(), nullable=False),
