@@ -132,9 +132,10 @@ def product_known(
     region_id = session.scalar(
         select(RegionMember.region_id).where(RegionMember.gemeente == gemeente)
     )
-    if region_id is None or session.scalar(
-        select(Product.id).where(Product.region_id == region_id).limit(1)
-    ) is None:
+    if (
+        region_id is None
+        or session.scalar(select(Product.id).where(Product.region_id == region_id).limit(1)) is None
+    ):
         return code is None or national_code_fits(categorie, code)
     if code is None:
         return True
