@@ -1,0 +1,1 @@
+"""Tests of the level-2 rules (issue 3)."""
