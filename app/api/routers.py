@@ -3,3 +3,7 @@
 from fastapi import APIRouter
 
 ROUTERS: list[APIRouter] = []
+
+from app.api import declarations as _declarations  # noqa: E402
+
+ROUTERS += [_declarations.router, _declarations.prestaties_router]
