@@ -524,3 +524,122 @@ def allocation_rows(session: Session, ids: Iterable[int]) -> list[AllocationRow]
     if not wanted:
         return []
     return list(session.scalars(select(AllocationRow).where(AllocationRow.id.in_(wanted))))
+
+
+# -- the JW301 we send and the provider's JW302 -----------------------------------------------
+
+
+def has_uncredited_prestaties(session: Session, gemeente: str, nummer: int) -> bool:
+    """TR385: approved debet prestaties on the allocation that no credit cancelled (PREST, kept
+    by the declaration flow of issue 5 in money_prestaties)."""
+    from app.db.money import PrestatieLine
+
+    found = session.scalar(
+        select(PrestatieLine.id)
+        .where(
+            PrestatieLine.gemeente == gemeente,
+            PrestatieLine.toewijzingnummer == nummer,
+            PrestatieLine.debet_credit == "D",
+            PrestatieLine.status == "approved",
+            PrestatieLine.credited_by.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def same_allocation(p: SentProduct, a: Allocation) -> bool:
+    """TR332: a ToewijzingNummer always denotes the same allocation.  What may change under one
+    number (spec §4.1): Einddatum, RedenWijziging, Budget, the Volume of a total (frequency 6),
+    Toewijzingsdatum/-tijd, ReferentieAanbieder.  Product, Ingangsdatum, unit and frequency are
+    fixed, and so is the Volume otherwise (an Omvang change is a new allocation, OP257/IV093)."""
+    if (p.categorie, p.code, p.ingangsdatum) != (a.categorie, a.code, a.ingangsdatum):
+        return False
+    if (p.eenheid, p.frequentie) != (a.eenheid, a.frequentie):
+        return False
+    return p.frequentie == "6" or p.volume == a.volume
+
+
+class Jw301Flow:
+    """The pre-send checks of the provider (spec §3c "(O)"), then storing the versions.
+
+    TR332 (9332), TR379 (9379), TR385 (9385) and TR381 (S329) per ToegewezenProduct; a finding
+    refuses the message (422, nothing reaches the provider).  OP087 (every current allocation of
+    the client at this provider is in each JW301) has no retourcode: a missing one is a warning
+    in the answer's notes.
+    """
+
+    def check(self, ctx: Any, decision: Any) -> None:
+        from app.domain import requests
+
+        message = ctx.message
+        gemeente, agb = message.sender, message.receiver
+        bsn = message.root["Client"]["Bsn"]
+        products = sent_products(message)
+        for p in products:
+            requests.check_product_code(
+                ctx, decision, p.node, p.node.get("Product"), p.ingangsdatum
+            )
+            existing = allocation(ctx.session, gemeente, p.nummer)
+            if existing is not None and (
+                (existing.bsn, existing.aanbieder) != (bsn, agb) or not same_allocation(p, existing)
+            ):
+                decision.add(p.node, "9332", "TR332")
+            if p.referentie_aanbieder is not None and not self._may_reference(
+                ctx.session, gemeente, agb, bsn, p.referentie_aanbieder
+            ):
+                decision.add(p.node, "9379", "TR379")
+            if p.reden_wijziging == DELETED and has_uncredited_prestaties(
+                ctx.session, gemeente, p.nummer
+            ):
+                decision.add(p.node, "9385", "TR385")
+        sent = {p.nummer for p in products}
+        missing = [
+            a.nummer
+            for a in current_allocations(ctx.session, gemeente, agb, bsn, message.dagtekening)
+            if a.nummer not in sent
+        ]
+        if missing:
+            ctx.notes.append(
+                {
+                    "level": "warn",
+                    "code": "OP087",
+                    "message": "a JW301 holds every current allocation of the client at this "
+                    "provider; these are missing",
+                    "details": {"toewijzingnummers": missing},
+                }
+            )
+
+    @staticmethod
+    def _may_reference(session: Session, gemeente: str, agb: str, bsn: str, ref: str) -> bool:
+        """TR379: a ReferentieAanbieder only when honouring an open request of this provider
+        for this client, and only on the first JW301 that does so (IV097)."""
+        from app.domain import requests
+
+        req = requests.request_by_reference(session, agb, ref)
+        if req is None or (req.gemeente, req.bsn) != (gemeente, bsn):
+            return False
+        return req.open
+
+    def apply(self, ctx: Any, decision: Any) -> None:
+        record_jw301(ctx.session, ctx.message, ctx.record, ctx.now)
+
+
+class Jw302Flow:
+    """The provider's verdict on our JW301: marks its versions accepted or rejected."""
+
+    def check(self, ctx: Any, decision: Any) -> None:
+        return None
+
+    def apply(self, ctx: Any, decision: Any) -> None:
+        record_jw302(ctx.session, ctx.message, ctx.record, ctx.record.answers_id, ctx.now)
+
+
+def _register() -> None:
+    from app.domain import flows
+
+    flows.register("JW301", Jw301Flow())
+    flows.register("JW302", Jw302Flow())
+
+
+_register()
