@@ -3,4 +3,10 @@
 Each flow module registers itself; add new modules here.
 """
 
-from app.domain import declarations  # noqa: F401
+from app.domain import (  # noqa: F401
+    allocations,
+    codelists,
+    declarations,
+    requests,
+    startstop,
+)

@@ -32,7 +32,9 @@ def test_no_or_unknown_token_is_401(api):
 
 
 def test_accepted_start_gets_a_header_copy_retour(api):
-    _, provider, _ = setup(api)
+    gemeente, provider, _ = setup(api)
+    # TR019: a start refers to an allocation of this client, so the gemeente allocates first.
+    api.post(gemeente, m.xml("JW301", m.jw301(GEMEENTE, AGB, "A1", client_bsn=m.bsn(1))))
     r = api.post(provider, start())
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
     root = etree.fromstring(r.content)
