@@ -1168,13 +1168,14 @@ def _jw323(
     bsns: set[str] = set()
     refs = _RefCounter(g)
     debet_keys: set[tuple[Any, ...]] = set()
+    numbers = _Unique(rng)
     clients = []
     for _ in range(n_clients):
         while (bsn := random_bsn(rng, test_range=g.chance(0.2))) in bsns:
             pass
         bsns.add(bsn)
         allocations = [
-            (rng.randint(1, 999_999_999), cat, g.product_code(cat), rng.choice(tuple(_VOLUMES)))
+            (numbers.new(), cat, g.product_code(cat), rng.choice(tuple(_VOLUMES)))
             for cat in rng.sample(_CATEGORIES, rng.randint(1, 3))
         ]
         prestaties = []
@@ -1211,7 +1212,7 @@ def _jw323(
                 (month_start(month), split),
                 (split + timedelta(days=1), month_end(month)),
             ):
-                nummer = rng.randint(1, 999_999_998)
+                nummer = numbers.new()  # a fresh allocation: its debet key is new too
                 debet_keys.add((nummer, cat, code, begin, end))
                 prestaties.append(
                     _prestatie(
@@ -1219,7 +1220,7 @@ def _jw323(
                     )
                 )
         while not prestaties:
-            nummer, cat, code, eenheid = rng.randint(1, 999_999_998), *allocations[0][1:]
+            nummer, cat, code, eenheid = numbers.new(), *allocations[0][1:]
             key = (nummer, cat, code, month_start(periode), month_end(periode))
             if key in debet_keys:
                 continue
@@ -1234,6 +1235,20 @@ def _jw323(
         "Header": g.from_aanbieder("JW323"),
         "Declaratie": _declaratie(g, clients, periode, _declaratienummer(g)),
     }
+
+
+class _Unique:
+    """Allocation numbers not used before in this message."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[int] = set()
+
+    def new(self) -> int:
+        while (n := self.rng.randint(1, 999_999_999)) in self.used:
+            pass
+        self.used.add(n)
+        return n
 
 
 class _RefCounter:
@@ -1490,7 +1505,8 @@ def random_message(name: str, rng: random.Random, **options: Any) -> Data:
     Options for every type:
       dagtekening (date): the message's Dagtekening (default: random in 2022-03..2026-06);
       gemeente (4 digits), aanbieder (8 digits): the parties (default: random);
-      max_repeats (int, default 4): upper bound for 1..n repeating classes;
+      max_repeats (int, default 4): upper bound for the randomly drawn 1..n repeats (scenarios
+        such as a correction pair or a credit with its corrected debet may add a few classes);
       edge (float 0..1, default 0.1): chance that a value is an edge case (maximum lengths and
         values, mixed scripts and non-BMP characters, leading zeros, ...);
       xsd_version (str "n.n.n"): XsdVersie values (default: mostly the schemas' 0.1.0, or 1.0.0);

@@ -104,7 +104,15 @@ def test_max_repeats_bounds_every_repeating_class():
         for seed in range(20):
             data = random_message(name, random.Random(seed), max_repeats=2)
             for count in _repeat_counts(name, data):
-                assert count <= 4, name  # Contactgegevens may hold up to the four Soorten
+                # scenarios (corrections, credit + corrected debet, consecutive allocations,
+                # the four contact Soorten) add at most a few classes to the drawn repeats
+                assert count <= 6, name
+    sizes = [
+        max(_repeat_counts(n, random_message(n, random.Random(s), max_repeats=12)))
+        for n in ("JW301", "JW305", "JW323")
+        for s in range(10)
+    ]
+    assert max(sizes) > 6  # larger bounds give larger messages
 
 
 def _repeat_counts(name: str, data: dict) -> list[int]:
