@@ -52,7 +52,7 @@ CD005 | 2 | 0001 | 301 302 | Adres | LandCode filled exactly when Postcode is fi
 CD007 | 2 | 0001 | 301 302 | Communicatie | Taal filled exactly when Communicatie.Vorm = 1 (interpreter)
 CD009 | 2 | 0001 | 301 302 | Contact | Contact.Periode only for Soort 04 (temporary address)
 CD025 | 2 | 0001 | 301 302 | Adres | Huis required when LandCode = NL
-CD034 | 2 | 0001 | 301 302 | Contact | Adres/Postcode required when Soort = 01 (BRP) or 03 (verblijfadres)
+CD034 | 2 | 0001 | 301 302 | Adres | Postcode required in the Adres when Soort = 01 (BRP) or 03 (verblijfadres)
 CD041 | 2 | 0001 | 301 302 315 316 317 318 | Product | Omvang required when Product.Code is filled
 CD043 | 2 | 0001 | 315 316 | AangevraagdProduct | BeschikkingIngangsdatum filled exactly when BeschikkingNummer is
 CD060 | 2 | 0001 | 323 325 | Prestatie | VorigReferentieNummer filled exactly when DebetCredit = C

@@ -51,10 +51,11 @@ def huis_bij_nederlands_adres(message: Message, emit: Emit) -> None:
 def postcode_bij_brp_of_verblijfadres(message: Message, emit: Emit) -> None:
     """Adres/Postcode is required when Soort is 01 (BRP-adres) or 03 (verblijfadres)."""
     for contact in contacts(message):
-        if contact["Soort"] not in ("01", "03"):
-            continue
         adres = contact.get("Adres")
-        if adres is None or adres.get("Postcode") is None:
+        # The condition sits on the Postcode inside Adres (informatiemodel: Adres_Adres /
+        # Postcode); like the official checkers, a Contact without any Adres is not tested here
+        # (TR006 still asks for a Telefoon then).
+        if adres is not None and contact["Soort"] in ("01", "03") and adres.get("Postcode") is None:
             emit(contact.loc("Soort"))
 
 
