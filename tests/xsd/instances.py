@@ -220,6 +220,10 @@ def candidate_values(chain: tuple[Simple, ...]) -> list[str]:
     hi = max_length(chain)
     if hi is not None:
         out += [filler(chain, hi + 1), filler(chain, hi) + " ", "é" * (hi + 1)]
+    literals = [p for c in chain for p in c.patterns if p.isdigit()]
+    for lit in literals:  # fixed codes (BerichtCode 436, BerichtVersie 3, ...)
+        out += [lit + "0", "0" + lit, " " + lit, lit + " ", str(int(lit) + 1)]
+        out += [m.code for m in MESSAGES.values()]  # another message's BerichtCode
     enum = enum_of(chain)
     if enum:
         out += ["ZZ", "99", "0", enum[0] + " ", " " + enum[0], enum[0].lower() + "x", enum[-1] * 2]
