@@ -29,7 +29,7 @@ Public query API (stable; other modules build on it):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any, Literal
 
@@ -309,13 +309,13 @@ class SentProduct:
     referentie_aanbieder: str | None
 
     def same_content(self, other: Allocation) -> bool:
-        """Identical to a stored version, Toewijzingsdatum/-tijd included (IV013 resend)."""
+        """Identical to a stored version, Toewijzingsdatum/-tijd included: an unchanged resend
+        (IV013; its RedenWijziging is empty, IV099, so that is not compared)."""
         return (
             self.categorie,
             self.code,
             self.ingangsdatum,
             self.einddatum,
-            self.reden_wijziging,
             self.volume,
             self.eenheid,
             self.frequentie,
@@ -327,7 +327,6 @@ class SentProduct:
             other.code,
             other.ingangsdatum,
             other.einddatum,
-            other.reden_wijziging,
             other.volume,
             other.eenheid,
             other.frequentie,
@@ -643,3 +642,247 @@ def _register() -> None:
 
 
 _register()
+
+
+# -- building a JW301 from the back office ----------------------------------------------------
+
+_UNSET: Any = object()
+
+
+@dataclass
+class AllocationInput:
+    """One allocation to send, from JSON.  Fields left `_UNSET` keep the leading version's
+    value when `nummer` names an existing allocation (a change); a new one needs them."""
+
+    nummer: int | None = None
+    categorie: Any = _UNSET
+    code: Any = _UNSET
+    ingangsdatum: Any = _UNSET
+    einddatum: Any = _UNSET
+    reden_wijziging: Any = _UNSET
+    volume: Any = _UNSET
+    eenheid: Any = _UNSET
+    frequentie: Any = _UNSET
+    budget: Any = _UNSET
+    referentie_aanbieder: str | None = None
+    commentaar: str | None = None
+    toewijzingsdatum: date | None = None
+    toewijzingstijd: time | None = None
+
+
+class BuildError(ValueError):
+    """The back-office input cannot become a JW301."""
+
+    def __init__(self, code: str, message: str, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.details = code, details or []
+
+
+def next_nummer(session: Session, gemeente: str) -> int:
+    """A ToewijzingNummer this gemeente never used (TR332)."""
+    last = session.scalar(
+        select(func.max(AllocationRow.nummer)).where(AllocationRow.gemeente == gemeente)
+    )
+    return max(int(last or 0) + 1, 100_001)
+
+
+def client_block(session: Session, gemeente: str, bsn: str) -> dict[str, Any] | None:
+    """The Client data (without allocations) of the latest JW301 we sent for this client."""
+    from app.ijw import model, xml
+
+    raw = session.scalar(
+        select(MessageRecord.raw)
+        .join(AllocationVersionRow, AllocationVersionRow.message_id == MessageRecord.id)
+        .where(AllocationVersionRow.gemeente == gemeente, AllocationVersionRow.bsn == bsn)
+        .order_by(MessageRecord.id.desc())
+        .limit(1)
+    )
+    if raw is None:
+        return None
+    info, tree = xml.read(raw)
+    client = model.plain(model.to_model(tree, info).root["Client"])
+    client.pop("ToegewezenProducten", None)
+    return client
+
+
+def _product_dict(a: Allocation | PlannedAllocation, extra: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"ToewijzingNummer": a.nummer}
+    if extra.get("ReferentieAanbieder"):
+        out["ReferentieAanbieder"] = extra["ReferentieAanbieder"]
+    if a.categorie is not None:
+        out["Product"] = {"Categorie": a.categorie, "Code": a.code}
+    out["Toewijzingsdatum"] = extra["Toewijzingsdatum"]
+    out["Toewijzingstijd"] = extra["Toewijzingstijd"]
+    out["Ingangsdatum"] = a.ingangsdatum
+    out["Einddatum"] = a.einddatum
+    out["RedenWijziging"] = a.reden_wijziging
+    if a.volume is not None:
+        out["Omvang"] = {"Volume": a.volume, "Eenheid": a.eenheid, "Frequentie": a.frequentie}
+    out["Budget"] = a.budget
+    if extra.get("Commentaar"):
+        out["Commentaar"] = extra["Commentaar"]
+    return out
+
+
+def plan_jw301(
+    session: Session,
+    *,
+    gemeente: str,
+    agb: str,
+    bsn: str,
+    items: list[AllocationInput],
+    now: datetime,
+    include_current: bool = True,
+) -> tuple[list[PlannedAllocation], list[dict[str, Any]]]:
+    """Turn back-office input into the ToegewezenProducten of one JW301.
+
+    Returns the new/changed allocations (for the pre-create checks) and the product dicts in
+    message order.  With `include_current` every other current allocation of the client at
+    this provider is resent unchanged (OP087), with its own Toewijzingsdatum/-tijd (IV013) and
+    without ReferentieAanbieder (IV097).
+    """
+    local = now.astimezone(_amsterdam())
+    planned: list[PlannedAllocation] = []
+    products: list[dict[str, Any]] = []
+    taken: set[int] = set()
+    fresh = next_nummer(session, gemeente)
+    problems: list[dict[str, Any]] = []
+    for i, item in enumerate(items, 1):
+        previous = allocation(session, gemeente, item.nummer) if item.nummer else None
+        if previous is not None and (previous.bsn, previous.aanbieder) != (bsn, agb):
+            problems.append(
+                {
+                    "item": i,
+                    "message": f"allocation {item.nummer} belongs to another client "
+                    "or provider (TR332)",
+                }
+            )
+            continue
+        values: dict[str, Any] = {}
+        for name in (
+            "categorie",
+            "code",
+            "ingangsdatum",
+            "einddatum",
+            "reden_wijziging",
+            "volume",
+            "eenheid",
+            "frequentie",
+            "budget",
+        ):
+            given = getattr(item, name)
+            if given is not _UNSET:
+                values[name] = given
+            elif previous is not None and name != "reden_wijziging":
+                values[name] = getattr(previous, name)
+            else:
+                values[name] = None
+        if values["ingangsdatum"] is None:
+            problems.append({"item": i, "message": "ingangsdatum is required"})
+            continue
+        nummer = item.nummer
+        if nummer is None:
+            while fresh in taken:
+                fresh += 1
+            nummer = fresh
+            fresh += 1
+        taken.add(nummer)
+        plan = PlannedAllocation(
+            gemeente=gemeente, aanbieder=agb, bsn=bsn, nummer=nummer, previous=previous, **values
+        )
+        planned.append(plan)
+        products.append(
+            _product_dict(
+                plan,
+                {
+                    "ReferentieAanbieder": item.referentie_aanbieder,
+                    "Commentaar": item.commentaar,
+                    "Toewijzingsdatum": item.toewijzingsdatum or local.date(),
+                    "Toewijzingstijd": item.toewijzingstijd or local.time().replace(microsecond=0),
+                },
+            )
+        )
+    if problems:
+        raise BuildError("INVALID_ALLOCATION", "the allocations cannot be built", problems)
+    if include_current:
+        for a in current_allocations(session, gemeente, agb, bsn, local.date()):
+            if a.nummer not in taken:
+                extra = {
+                    "Toewijzingsdatum": a.toewijzingsdatum,
+                    "Toewijzingstijd": a.toewijzingstijd,
+                }
+                # IV099: an unchanged resend has an empty RedenWijziging.
+                products.append(_product_dict(replace(a, reden_wijziging=None), extra))
+    return planned, products
+
+
+def _amsterdam():  # type: ignore[no-untyped-def]
+    from app.clock import AMSTERDAM
+
+    return AMSTERDAM
+
+
+# -- state for the back office ---------------------------------------------------------------
+
+STATES = (
+    "sent",
+    "acknowledged",
+    "rejected",
+    "started",
+    "stopped",
+    "ended",
+    "withdrawn",
+    "deleted",
+)
+
+
+@dataclass(frozen=True)
+class AllocationState:
+    """An allocation as the back office shows it."""
+
+    row: AllocationRow
+    leading: Allocation | None
+    latest: Allocation | None  # the version sent last (may be rejected)
+    state: str
+    last_reason: str | None  # RedenWijziging of the last change (resends have none, IV099)
+    deliveries: list[Any]  # app.domain.startstop.Delivery
+    latest_codes: list[str]  # the JW302 codes on the version sent last
+
+
+def state_of(session: Session, row: AllocationRow, today: date) -> AllocationState:
+    """One state per allocation, first match wins: rejected (the provider refused the version
+    we sent last, or every version), deleted (13), withdrawn (last change shortened it with a
+    reason of JZ002 02-11 or 14), ended (Einddatum passed), stopped (its latest start has a
+    stop), started, acknowledged (JW302 without codes), sent (no JW302 yet)."""
+    from app.domain.startstop import deliveries
+
+    rows = session.scalars(
+        select(AllocationVersionRow)
+        .where(AllocationVersionRow.allocation_id == row.id)
+        .order_by(AllocationVersionRow.id)
+    ).all()
+    by_id = {v.id: v for v in rows}
+    leading_row = by_id.get(row.leading_version_id or -1)
+    latest_row = by_id.get(row.latest_version_id or -1)
+    leading = _view(leading_row) if leading_row else None
+    latest = _view(latest_row) if latest_row else None
+    live = [v for v in rows if v.status != "rejected"]
+    changes = [v for v in live if v.reden_wijziging]
+    last_reason = max(changes, key=_order_key).reden_wijziging if changes else None
+    delivered = deliveries(session, row.gemeente, row.nummer)
+    if leading is None or (latest is not None and latest.status == "rejected"):
+        state = "rejected"
+    elif leading.deleted:
+        state = "deleted"
+    elif last_reason in WITHDRAWAL_REASONS:
+        state = "withdrawn"
+    elif leading.einddatum is not None and leading.einddatum < today:
+        state = "ended"
+    elif delivered and delivered[-1].state != "active":
+        state = "stopped"
+    elif delivered:
+        state = "started"
+    else:
+        state = "acknowledged" if leading.confirmed else "sent"
+    codes = list(latest_row.retour_codes or []) if latest_row is not None else []
+    return AllocationState(row, leading, latest, state, last_reason, delivered, codes)
