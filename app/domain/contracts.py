@@ -570,6 +570,173 @@ def variant_for(
     return load_contracts(session, gemeente, aanbieder).variant(code, on)
 
 
+# --------------------------------------------------------------------------- demo data
+
+
+def demo_document(year: int = 2026) -> dict[str, Any]:
+    """Demo contracts shaped like the regional seeds (financing-and-ceilings.md): minutes and
+    hours (p x q), day-parts, etmaal (24 h), output trajectories, euro budgets, profile x
+    intensity products with the no-stacking exceptions, ceilings per provider and pooled."""
+    start = f"{year - 1}-01-01"
+    pxq = [
+        ("45", "45A01", "Ambulante jeugdhulp (minuten)", "01", 146),
+        ("45", "45A04", "Ambulante jeugdhulp individueel (uur)", "04", 8730),
+        ("41", "41A16", "Dagbehandeling (dagdeel)", "16", 7550),
+        ("43", "43A14", "Verblijf inclusief behandeling (etmaal)", "14", 24500),
+        ("44", "44A14", "Pleegzorg (etmaal)", "14", 6200),
+        ("46", "46A84", "Crisisinterventie (stuks inspanning)", "84", 41000),
+    ]
+    output = [("54", "54D82", "Dyslexiezorg, traject", "82", 360000)]
+    budget = [("55", "55B83", "Landelijk ingekochte zorg (budget)", "83", None)]
+    profiles = [
+        (f"50P{p}{i[0]}", f"Profiel {p}", i, tariff)
+        for p, base in ((1, 120000), (2, 180000))
+        for i, tariff in (
+            ("Perspectief", base),
+            ("Intensief", base * 2),
+            ("Acuut", base // 2),
+            ("Duurzaam", base + base // 2),
+        )
+    ]
+    products: list[dict[str, Any]] = [
+        {
+            "categorie": c,
+            "code": k,
+            "name": n,
+            "eenheid": u,
+            "financing": "pxq",
+            "valid_from": start,
+        }
+        for c, k, n, u, _ in pxq
+    ]
+    products += [
+        {
+            "categorie": c,
+            "code": k,
+            "name": n,
+            "eenheid": u,
+            "financing": "output",
+            "valid_from": start,
+        }
+        for c, k, n, u, _ in output
+    ]
+    products += [
+        {
+            "categorie": c,
+            "code": k,
+            "name": n,
+            "eenheid": u,
+            "financing": "budget",
+            "valid_from": start,
+        }
+        for c, k, n, u, _ in budget
+    ]
+    products += [
+        {
+            "categorie": "50",
+            "code": code,
+            "name": f"{profiel} x {intensiteit}",
+            "eenheid": "82",
+            "financing": "profile",
+            "profiel": profiel,
+            "intensiteit": intensiteit,
+            "valid_from": start,
+        }
+        for code, profiel, intensiteit, _ in profiles
+    ]
+    # An old code replaced at the start of the year: still valid for running allocations.
+    products.append(
+        {
+            "categorie": "45",
+            "code": "45A99",
+            "name": "Oude ambulante code",
+            "eenheid": "04",
+            "valid_from": "2019-01-01",
+            "valid_to": f"{year - 1}-12-31",
+        }
+    )
+
+    def line(agb: str, code: str, unit: str, tariff: int | None, variant: str) -> dict[str, Any]:
+        # last year's tariff, then this year's (indexed 3 %)
+        old = None if tariff is None else tariff * 100 // 103
+        return {
+            "aanbieder": agb,
+            "code": code,
+            "variant": variant,
+            "tariffs": [
+                {
+                    "eenheid": unit,
+                    "tarief": old,
+                    "valid_from": start,
+                    "valid_to": f"{year - 1}-12-31",
+                },
+                {"eenheid": unit, "tarief": tariff, "valid_from": f"{year}-01-01"},
+            ],
+        }
+
+    contracts = []
+    for agb in ("12345678", "87654321"):
+        contracts += [line(agb, k, u, t, "inspanning") for _, k, _, u, t in pxq]
+        contracts += [line(agb, k, u, t, "output") for _, k, _, u, t in output]
+        contracts += [line(agb, k, u, t, "output") for _, k, _, u, t in budget]
+    contracts += [line("12345678", code, "82", t, "output") for code, _, _, t in profiles]
+    contracts.append(line("12345678", "45A99", "04", 8000, "inspanning"))
+    contracts[-1]["tariffs"] = [
+        {
+            "eenheid": "04",
+            "tarief": 8000,
+            "valid_from": "2019-01-01",
+            "valid_to": f"{year - 1}-12-31",
+        }
+    ]
+    return {
+        "format": FORMAT,
+        "regions": [
+            {
+                "code": "DEMO-AMS",
+                "name": "Regio Amsterdam-Amstelland (demo)",
+                "gemeenten": ["0363", "0362", "0437"],
+                "auto_allocate": True,
+                "stacking_exceptions": ["Acuut", "Duurzaam"],
+                "products": products,
+                "contracts": contracts,
+                "ceilings": [
+                    {
+                        "name": "Noord totaal",
+                        "year": year,
+                        "amount": 250_000_00,
+                        "hard": True,
+                        "aanbieders": ["12345678"],
+                    },
+                    {
+                        "name": "Zuid bestedingsruimte",
+                        "year": year,
+                        "amount": 120_000_00,
+                        "hard": False,
+                        "aanbieders": ["87654321"],
+                    },
+                    {
+                        "name": "Verblijf regionaal (pool)",
+                        "year": year,
+                        "amount": 900_000_00,
+                        "hard": True,
+                        "aanbieders": ["12345678", "87654321"],
+                        "categories": ["43", "44"],
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def load_demo_contracts(session: Session, settings: Any = None) -> None:
+    """DEMO_LOADERS entry: import the demo region (idempotent: it replaces itself)."""
+    from app.clock import clock_for
+
+    year = clock_for(getattr(settings, "fixed_today", None)).today().year
+    import_document(session, demo_document(year))
+
+
 __all__ = [
     "FINANCING",
     "VARIANTS",
@@ -579,9 +746,11 @@ __all__ = [
     "ImportResult",
     "TariffRow",
     "contract_schema",
+    "demo_document",
     "export_document",
     "import_document",
     "load_contracts",
+    "load_demo_contracts",
     "parse_document",
     "variant_for",
 ]
