@@ -13,7 +13,7 @@ from typing import Any
 from app.config import ROOT, Settings
 
 # Modules that add sub-commands: each has `register(subparsers) -> None`.
-EXTENSIONS: list[str] = ["app.harness.cli", "app.flows_cli"]
+EXTENSIONS: list[str] = ["app.harness.cli", "app.flows_cli", "app.cli_money"]
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -22,6 +22,10 @@ DEMO_PARTIES = [
 # Flow modules add loaders for their demo data: (session, settings) -> None, idempotent.
 DEMO_LOADERS: list[Callable[[Session, Settings], None]] = []
 
+from app.domain.contracts import load_demo_contracts  # noqa: E402
+
+DEMO_LOADERS.append(load_demo_contracts)
+
 
 def load_demo(settings: Settings) -> list[tuple[str, str, str, str]]:
     """Migrate, create the demo parties if missing and give each a fresh token."""

@@ -8,6 +8,10 @@ from app.api import declarations as _declarations  # noqa: E402
 
 ROUTERS += [_declarations.router, _declarations.prestaties_router]
 
+from app.api import contracts as _contracts  # noqa: E402
+
+ROUTERS += [_contracts.router]
+
 from app.api import backoffice as _backoffice  # noqa: E402
 
 ROUTERS += [_backoffice.router, _backoffice.clock_router]
