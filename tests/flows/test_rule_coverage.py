@@ -3,8 +3,8 @@
 Each rule below has a scenario file `scenarios/rules/<RULE>_*.json`; this test checks that the
 file holds at least one step that expects the rule's retourcode and at least one step where the
 message is accepted (or sent).  tests/flows/test_scenario_files.py runs every file in-process on
-both backends (test id = file name, e.g. `-k TR413`) and tests/harness runs them on a live server.  The retourcodes come from the
-rule catalogue, the single source of truth (app/ijw/rules/catalogue.py).
+both backends (test id = file name, e.g. `-k TR413`) and tests/harness runs them on a live
+server.  The retourcodes come from the rule catalogue (app/ijw/rules/catalogue.py).
 """
 
 from __future__ import annotations
