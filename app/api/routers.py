@@ -12,6 +12,10 @@ from app.api import contracts as _contracts  # noqa: E402
 
 ROUTERS += [_contracts.router]
 
+from app.api import ceilings as _ceilings  # noqa: E402
+
+ROUTERS += [_ceilings.router]
+
 from app.api import backoffice as _backoffice  # noqa: E402
 
 ROUTERS += [_backoffice.router, _backoffice.clock_router]
