@@ -246,20 +246,28 @@ def elfproef(bsn: str) -> bool:
     return total % 11 == 0
 
 
-def random_bsn(rng: random.Random, *, test_range: bool = False) -> str:
-    """A random 11-proof BSN; `test_range` draws from the test BSNs 999900006..999999990."""
-    while True:
-        if test_range:
-            head = f"9999{rng.randint(0, 9999):04d}"
-        else:
-            # mostly the usual 1..9 first digit, sometimes a leading zero (BSN is a string)
-            head = f"{rng.randint(0 if rng.random() < 0.05 else 10_000_000, 99_999_999):08d}"
+def random_bsn(
+    rng: random.Random, *, test_range: bool = False, avoid: set[str] | frozenset[str] = frozenset()
+) -> str:
+    """A random 11-proof BSN not in `avoid`; `test_range` draws from the test BSNs
+    999900006..999999990.  One draw, then the next valid number, so it terminates even for a
+    degenerate random source (Hypothesis shrinking)."""
+    if test_range:
+        lo, span = 99_990_000, 10_000
+    else:
+        # mostly the usual 1..9 first digit, sometimes a leading zero (BSN is a string)
+        lo = 0 if rng.random() < 0.05 else 10_000_000
+        span = 100_000_000 - lo
+    offset = rng.randrange(span)
+    for step in range(span):
+        head = f"{lo + (offset + step) % span:08d}"
         rest = sum(w * int(d) for w, d in zip((9, 8, 7, 6, 5, 4, 3, 2), head, strict=True)) % 11
-        if rest == 10:
-            continue
         bsn = head + str(rest)
-        if bsn != "000000000" and (not test_range or "999900006" <= bsn <= "999999990"):
+        if rest == 10 or bsn == "000000000" or bsn in avoid:
+            continue
+        if not test_range or "999900006" <= bsn <= "999999990":
             return bsn
+    raise ValueError("no BSN left in the range")
 
 
 def month_start(d: date) -> date:
@@ -433,16 +441,16 @@ class _Gen:
         return self.rng.choice(_COMMENTS)
 
     def referentie(self, used: set[str]) -> str:
-        while True:
-            if self.edgy():
-                ref = "".join(self.rng.choice("ABCDEF0123456789-") for _ in range(36))
-            else:
-                ref = (
-                    f"{self.rng.choice(['REF', 'VOT', 'VOW', 'A', ''])}{self.rng.randint(1, 10**9)}"
-                )
-            if ref not in used:
-                used.add(ref)
-                return ref
+        if self.edgy():
+            ref = "".join(self.rng.choice("ABCDEF0123456789-") for _ in range(36))
+        else:
+            ref = f"{self.rng.choice(['REF', 'VOT', 'VOW', 'A', ''])}{self.rng.randint(1, 10**9)}"
+        base, n = ref, 0
+        while ref in used:  # unique (TR383, TR101), also for a degenerate random source
+            n += 1
+            ref = f"{base[: 35 - len(str(n))]}-{n}"
+        used.add(ref)
+        return ref
 
     def amount(self, lo: int, hi: int) -> int:
         return 99_999_999 if self.edgy() and self.chance(0.3) else self.rng.randint(lo, hi)
@@ -626,14 +634,16 @@ class _Gen:
         Omvang and Budget never together (CD077, CD078).
         """
         rng = self.rng
-        for _ in range(50):
-            kind = rng.choice(kinds)
+        for attempt in range(60):
+            # after a few collisions: a specific product, the category rotating, so that even a
+            # degenerate random source (Hypothesis shrinking) finds a free product
+            kind = rng.choice(kinds) if attempt < 10 else "specific"
             cat: str | None = None
             code: str | None = None
             omvang: Data | None = None
             budget: int | None = None
             if kind != "generic":
-                cat = rng.choice(_CATEGORIES)
+                cat = _CATEGORIES[(rng.randrange(len(_CATEGORIES)) + attempt) % len(_CATEGORIES)]
             if kind == "specific":
                 code = self.product_code(cat)  # type: ignore[arg-type]
                 omvang = self.omvang()
@@ -740,7 +750,8 @@ def _jw301(g: _Gen) -> Data:
     client["Contactgegevens"] = {"Contact": [g.contact(s) for s in soorten]}
     planner = _Planner()
     products = []
-    nummers = rng.sample(range(1, 999_999_999), g.max_repeats + 1)  # unique (TR101)
+    unique = _Unique(rng, used={999_999_999})  # the edge value below stays unique too
+    nummers = [unique.new() for _ in range(g.max_repeats + 1)]  # unique (TR101)
     refs: set[str] = set()
     for i in range(g.repeats()):
         o = g.order(
@@ -824,35 +835,32 @@ def _delivery(g: _Gen, keys: set[tuple[Any, ...]], *, stop: bool) -> Data:
     """A StartProduct/StopProduct with a key unique in the message (TR101), dates not after the
     Dagtekening (TR134) and, for a stop, Einddatum >= Begindatum (TR018)."""
     rng = g.rng
-    while True:
-        out: Data = {}
-        if g.chance(0.9):
-            out["ToewijzingNummer"] = rng.randint(1, 999_999_999)
-        if g.chance(0.8):
-            cat = rng.choice(_CATEGORIES)
-            out["Product"] = (
-                {"Categorie": cat, "Code": g.product_code(cat)}
-                if g.chance(0.7)
-                else {"Categorie": cat}
-            )
-        begin = _rand_date(rng, max(EARLIEST, g.dag - timedelta(days=500)), g.dag)
-        if g.chance(0.5):
-            out["ToewijzingIngangsdatum"] = _rand_date(rng, begin - timedelta(days=60), begin)
-        out["Begindatum"] = begin
-        if stop:
-            out["RedenBeeindiging"] = rng.choice(SIMPLE_TYPES["LDT_RedenBeeindiging"].enum)
-            out["Einddatum"] = _rand_date(rng, begin, g.dag)
-        out["StatusAanlevering"] = "3" if g.chance(0.15) else "1"  # CS058
-        product = out.get("Product") or {}
-        key = (
-            out.get("ToewijzingNummer"),
-            product.get("Categorie"),
-            product.get("Code"),
-            begin,
+    out: Data = {}
+    if g.chance(0.9):
+        out["ToewijzingNummer"] = rng.randint(1, 999_999_999)
+    if g.chance(0.8):
+        cat = rng.choice(_CATEGORIES)
+        out["Product"] = (
+            {"Categorie": cat, "Code": g.product_code(cat)} if g.chance(0.7) else {"Categorie": cat}
         )
-        if key not in keys:
-            keys.add(key)
-            return out
+    begin = _rand_date(rng, max(EARLIEST, g.dag - timedelta(days=500)), g.dag)
+    product = out.get("Product") or {}
+    while (
+        out.get("ToewijzingNummer"),
+        product.get("Categorie"),
+        product.get("Code"),
+        begin,
+    ) in keys:
+        begin -= timedelta(days=1)  # taken: an earlier start keeps the key unique
+    keys.add((out.get("ToewijzingNummer"), product.get("Categorie"), product.get("Code"), begin))
+    if g.chance(0.5):
+        out["ToewijzingIngangsdatum"] = _rand_date(rng, begin - timedelta(days=60), begin)
+    out["Begindatum"] = begin
+    if stop:
+        out["RedenBeeindiging"] = rng.choice(SIMPLE_TYPES["LDT_RedenBeeindiging"].enum)
+        out["Einddatum"] = _rand_date(rng, begin, g.dag)
+    out["StatusAanlevering"] = "3" if g.chance(0.15) else "1"  # CS058
+    return out
 
 
 def _key(item: Data) -> tuple[Any, ...]:
@@ -982,7 +990,8 @@ def _jw317(g: _Gen) -> Data:
     """A VOW with (Ongewijzigd or TeWijzigen) and (TeWijzigen or Nieuw) (TR352, TR353)."""
     rng = g.rng
     shape = rng.choice(("OT", "T", "ON", "TN", "OTN", "OT", "TN"))
-    nummers = rng.sample(range(1, 999_999_999), 2 * g.max_repeats)  # unique (TR101)
+    unique = _Unique(rng)
+    nummers = [unique.new() for _ in range(2 * g.max_repeats)]  # unique (TR101)
     verzoek: Data = {
         "ReferentieAanbieder": g.referentie(set()),
         "RedenVerzoek": rng.choice("12"),
@@ -1171,8 +1180,7 @@ def _jw323(
     numbers = _Unique(rng)
     clients = []
     for _ in range(n_clients):
-        while (bsn := random_bsn(rng, test_range=g.chance(0.2))) in bsns:
-            pass
+        bsn = random_bsn(rng, test_range=g.chance(0.2), avoid=bsns)
         bsns.add(bsn)
         allocations = [
             (numbers.new(), cat, g.product_code(cat), rng.choice(tuple(_VOLUMES)))
@@ -1240,13 +1248,14 @@ def _jw323(
 class _Unique:
     """Allocation numbers not used before in this message."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, used: set[int] | None = None) -> None:
         self.rng = rng
-        self.used: set[int] = set()
+        self.used: set[int] = set(used or ())
 
     def new(self) -> int:
-        while (n := self.rng.randint(1, 999_999_999)) in self.used:
-            pass
+        n = self.rng.randint(1, 999_999_999)
+        while n in self.used:
+            n = n % 999_999_999 + 1
         self.used.add(n)
         return n
 
@@ -1720,8 +1729,7 @@ def declaration_with_allocations(
     nummer = first_toewijzingnummer
     refnr = 0
     for count in per_client:
-        while (bsn := random_bsn(rng)) in bsns:
-            pass
+        bsn = random_bsn(rng, avoid=bsns)
         bsns.add(bsn)
         m = min(months, rng.randint(1, months), count)
         n_alloc = -(-count // m)
