@@ -1580,6 +1580,16 @@ def iter_messages(
 
 
 @dataclass(frozen=True)
+class ProductTariff:
+    """One contracted product of a benchmark bundle: its unit and tariff (None for 83)."""
+
+    categorie: str
+    code: str
+    eenheid: str
+    tarief: int | None
+
+
+@dataclass(frozen=True)
 class Allocation:
     """An allocation (ToegewezenProduct) a generated declaration declares on.
 
@@ -1623,10 +1633,12 @@ class Allocation:
 
 @dataclass
 class DeclarationBundle:
-    """A JW323 (model shape) and the allocations its prestaties refer to."""
+    """A JW323 (model shape), the allocations its prestaties refer to and the contracted
+    products (one unit and tariff per code) they are priced with."""
 
     declaration: Data
     allocations: list[Allocation]
+    products: list[ProductTariff] = field(default_factory=list)
 
     @property
     def n_prestaties(self) -> int:
@@ -1668,17 +1680,26 @@ class DeclarationBundle:
 
 # Units and frequencies used for benchmark allocations: every prestatie of at most the
 # allocation's Volume then stays within TR321/TR322 (see spec §4.5).
-_BENCH_OMVANG = (
-    ("04", "2"),
-    ("04", "4"),
-    ("01", "1"),
-    ("01", "4"),
-    ("16", "2"),
-    ("14", "4"),
-    ("84", "4"),
-    ("82", "4"),
-    ("83", "4"),
-)
+_BENCH_FREQUENCIES: dict[str, tuple[str, ...]] = {
+    "04": ("2", "4"),
+    "01": ("1", "4"),
+    "16": ("2",),
+    "14": ("4",),
+    "84": ("4",),
+    "82": ("4",),
+    "83": ("4",),
+}
+
+
+def _bench_catalogue(rng: random.Random, codes_per_category: int = 4) -> list[ProductTariff]:
+    """A contract-like product list: every code has one unit and one tariff (TR341, TR418)."""
+    out = []
+    for cat in _CATEGORIES:
+        for i in range(codes_per_category):
+            eenheid = rng.choice(tuple(_BENCH_FREQUENCIES))
+            tarief = None if eenheid == "83" else rng.randint(*_TARIFFS[eenheid])
+            out.append(ProductTariff(cat, f"{cat}B{i + 1:02d}", eenheid, tarief))
+    return out
 
 
 def declaration_with_allocations(
@@ -1694,13 +1715,14 @@ def declaration_with_allocations(
 ) -> DeclarationBundle:
     """A JW323 with exactly `n_prestaties` debet prestaties and the allocations they use.
 
-    Clients default to n_prestaties / 4.  Each client has 1-3 specific allocations (distinct
-    products, Omvang per `_BENCH_OMVANG`) covering the declared months; each prestatie is one
-    allocation x one month of the `months` months up to `periode` (the DeclaratiePeriode),
-    clipped to the allocation (TR387/TR388), GeleverdVolume <= the allocation's Volume (TR321,
-    TR322) and IngediendBedrag = GeleverdVolume x the allocation's tariff (TR346/TR418).  The
-    Dagtekening is in the month after `periode`.  Level-2 clean; on a fresh store holding these
-    allocations every prestatie should be approved.
+    Clients default to n_prestaties / 4.  Products come from a contract-like list (96 codes,
+    one unit and tariff each: `bundle.products`).  Each client has 1-3 specific allocations
+    (distinct codes, a frequency that fits the unit) covering the declared months.  Each
+    prestatie is one allocation x one month of the `months` months up to `periode` (the
+    DeclaratiePeriode), clipped to the allocation (TR387/TR388), with GeleverdVolume <= the
+    allocation's Volume (TR321, TR322) and IngediendBedrag = GeleverdVolume x the code's
+    tariff (TR346/TR418).  The Dagtekening is in the month after `periode`.  Level-2 clean; on a
+    fresh store holding these allocations and products every prestatie should be approved.
     """
     if n_prestaties < 1:
         raise ValueError("n_prestaties must be at least 1")
@@ -1723,6 +1745,7 @@ def declaration_with_allocations(
     for i in range(n_prestaties % n_clients):
         per_client[i] += 1
     month_list = [add_months(first_month, i) for i in range(months)]
+    catalogue = _bench_catalogue(rng)
     allocations: list[Allocation] = []
     clients = []
     bsns: set[str] = set()
@@ -1734,12 +1757,13 @@ def declaration_with_allocations(
         m = min(months, rng.randint(1, months), count)
         n_alloc = -(-count // m)
         declared = month_list[-m:]
-        cats = rng.sample(_CATEGORIES, min(n_alloc, len(_CATEGORIES)))
+        # distinct codes per client: its allocations may overlap in time (TR302)
+        chosen = rng.sample(catalogue, min(n_alloc, len(catalogue)))
         client_allocs = []
         for i in range(n_alloc):
-            cat = cats[i % len(cats)]
-            code = f"{cat}{'ABCDE'[i // len(cats) % 5]}{rng.randint(1, 12):02d}"
-            eenheid, freq = rng.choice(_BENCH_OMVANG)
+            product = chosen[i % len(chosen)]
+            cat, code, eenheid = product.categorie, product.code, product.eenheid
+            freq = rng.choice(_BENCH_FREQUENCIES[eenheid])
             lo, hi = _VOLUMES[eenheid]
             volume = rng.randint(max(lo, 1), hi)
             start = declared[0]
@@ -1752,7 +1776,7 @@ def declaration_with_allocations(
                 end = month_end(add_months(declared[-1], rng.randint(0, 12)))
                 if rng.random() < 0.2 and end > month_end(declared[-1]):
                     end = end - timedelta(days=rng.randint(0, 20))
-            tarief = None if eenheid == "83" else rng.randint(*_TARIFFS[eenheid])
+            tarief = product.tarief
             toewijzingsdatum = min(start, dag) - timedelta(days=rng.randint(0, 30))
             alloc = Allocation(
                 toewijzingnummer=nummer,
@@ -1809,7 +1833,8 @@ def declaration_with_allocations(
         "Header": g.from_aanbieder("JW323"),
         "Declaratie": _declaratie(g, clients, periode, f"BENCH{seed}"[:12]),
     }
-    return DeclarationBundle(declaration, allocations)
+    used = {a.code for a in allocations}
+    return DeclarationBundle(declaration, allocations, [p for p in catalogue if p.code in used])
 
 
 def big_declaration(n_prestaties: int, *, seed: int = 0, **options: Any) -> bytes:

@@ -134,3 +134,19 @@ def test_volumes_within_the_section_4_5_maxima(bundle):
         omvang = volumes.Omvang(a.volume, a.eenheid, a.frequentie, output=a.eenheid in ("82", "83"))
         limit = volumes.allocation_maximum(omvang, a.ingangsdatum, a.einddatum)
         assert limit is None or total <= limit
+
+
+def test_products_form_a_contract(bundle):
+    """One unit and one tariff per code, and every prestatie priced with its code's tariff."""
+    by_code = {p.code: p for p in bundle.products}
+    assert len(by_code) == len(bundle.products)
+    assert {a.code for a in bundle.allocations} == set(by_code)
+    for a in bundle.allocations:
+        product = by_code[a.code]
+        assert (a.categorie, a.eenheid, a.tarief) == (
+            product.categorie,
+            product.eenheid,
+            product.tarief,
+        )
+    for _, p in _prestaties(bundle):
+        assert p.get("ProductTarief") == by_code[p["ProductCode"]].tarief
