@@ -79,10 +79,42 @@ def register(message_type: str, flow: Flow) -> Flow:
     return flow
 
 
+_EXTENSIONS: dict[str, list[Flow]] = {}
+
+
+def extend(message_type: str, flow: Flow) -> Flow:
+    """Run `flow` after the registered flow of a message type (same check/apply contract).
+
+    For behaviour another module adds to a flow it does not own, e.g. the automatic handling
+    of requests after a JW315 was accepted (issue 5), in the same transaction.
+    """
+    _EXTENSIONS.setdefault(message_type, []).append(flow)
+    return flow
+
+
+@dataclass
+class _Chain:
+    """The registered flow followed by its extensions."""
+
+    flows: list[Flow]
+
+    def check(self, ctx: Context, decision: Any) -> None:
+        for flow in self.flows:
+            flow.check(ctx, decision)
+
+    def apply(self, ctx: Context, decision: Any) -> None:
+        for flow in self.flows:
+            flow.apply(ctx, decision)
+
+
 def flow_for(message_type: str) -> Flow | None:
     """The flow registered for a message type, importing the flow modules on first use."""
     _load()
-    return _FLOWS.get(message_type)
+    base = _FLOWS.get(message_type)
+    extra = _EXTENSIONS.get(message_type)
+    if base is None or not extra:
+        return base
+    return _Chain([base, *extra])
 
 
 def _load() -> None:
