@@ -44,6 +44,7 @@ from app.db.money import (
     RegionMember,
 )
 from app.domain import allocations as store
+from app.domain import financing as _financing  # noqa: F401  (registers the no-stacking check)
 from app.domain.volumes import HOURS, MINUTES
 
 EURO = "83"

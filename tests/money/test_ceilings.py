@@ -28,7 +28,7 @@ from tests.money.support import (
 from tests.money.support import seed_allocation as alloc
 from tests.support.messages import bsn
 
-A, B, C = bsn(1), bsn(2), bsn(3)
+A, B, C = bsn(1), bsn(3), bsn(4)
 
 
 def valued(**kw) -> Valued:

@@ -8,7 +8,7 @@ from tests.money.support import AGB, Answer325, Decl, P, load_contracts, parties
 from tests.money.support import seed_allocation as alloc
 from tests.support.messages import bsn
 
-A, B = bsn(1), bsn(2)
+A, B = bsn(1), bsn(3)
 MAY = date(2026, 5, 1)
 
 
