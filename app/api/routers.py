@@ -16,6 +16,10 @@ from app.api import ceilings as _ceilings  # noqa: E402
 
 ROUTERS += [_ceilings.router]
 
+from app.api import autoalloc as _autoalloc  # noqa: E402
+
+ROUTERS += [_autoalloc.router]
+
 from app.api import backoffice as _backoffice  # noqa: E402
 
 ROUTERS += [_backoffice.router, _backoffice.clock_router]

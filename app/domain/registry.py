@@ -5,6 +5,7 @@ Each flow module registers itself; add new modules here.
 
 from app.domain import (  # noqa: F401
     allocations,
+    autoalloc,
     ceilings,
     codelists,
     declarations,
