@@ -21,7 +21,10 @@ Entry points:
 * `retour_for(name, forward, rng, ...)`, `declaration_answer(jw323, rng, ...)`: answers to given
   forward messages.
 * `declaration_with_allocations(n_prestaties, ...)` and `big_declaration(n_prestaties, ...)`:
-  large JW323 declarations for benchmarks, with the allocations they declare on.
+  large JW323 declarations for benchmarks, with the allocations and contracted products they
+  declare on (about 960 bytes per prestatie).
+* helpers: `random_xml` (rendered), `iter_messages` (consecutive seeds), `random_bsn`,
+  `elfproef`, `month_start`/`month_end`/`add_months`.
 """
 
 from __future__ import annotations
@@ -1512,7 +1515,8 @@ def random_message(name: str, rng: random.Random, **options: Any) -> Data:
     """One valid, level-2-clean message of type `name` as model-shaped data.
 
     Options for every type:
-      dagtekening (date): the message's Dagtekening (default: random in 2022-03..2026-06);
+      dagtekening (date): the message's Dagtekening (default: random in 2022-03..2026-06; use
+        2021-05 or later: a JW323 needs earlier whole months from 2021 and moves it otherwise);
       gemeente (4 digits), aanbieder (8 digits): the parties (default: random);
       max_repeats (int, default 4): upper bound for the randomly drawn 1..n repeats (scenarios
         such as a correction pair or a credit with its corrected debet may add a few classes);
@@ -1839,6 +1843,6 @@ def declaration_with_allocations(
 
 def big_declaration(n_prestaties: int, *, seed: int = 0, **options: Any) -> bytes:
     """A rendered JW323 with `n_prestaties` prestaties (see `declaration_with_allocations` for
-    the options and for the allocations it declares on).  About 1 kB per prestatie: 26,000
-    prestaties stay under the 25 MB limit of OP179."""
+    the options and for the allocations it declares on).  About 960 bytes per prestatie:
+    26,000 prestaties make about 24.9 MB, within the 25 MiB intake limit (OP179)."""
     return declaration_with_allocations(n_prestaties, seed=seed, **options).xml()
