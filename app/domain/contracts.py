@@ -696,7 +696,7 @@ def demo_document(year: int = 2026) -> dict[str, Any]:
                 "code": "DEMO-AMS",
                 "name": "Regio Amsterdam-Amstelland (demo)",
                 "gemeenten": ["0363", "0362", "0437"],
-                "auto_allocate": True,
+                "auto_allocate": False,  # opt-in: set it (and import) to try item 5
                 "stacking_exceptions": ["Acuut", "Duurzaam"],
                 "products": products,
                 "contracts": contracts,
