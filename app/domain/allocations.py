@@ -38,7 +38,9 @@ from sqlalchemy.orm import Session
 
 from app.db.flows import AllocationChangeRow, AllocationRow, AllocationVersionRow
 from app.db.models import MessageRecord
+from app.domain import flows
 from app.ijw.model import Message, Node, many
+from app.ijw.retour import Decision
 
 DELETED = "13"  # RedenWijziging 13: deleted, treated as never issued (CS335: Einddatum = Ingang)
 OBSOLETE_CORRECTION = "01"  # RedenWijziging 01 (administrative correction, obsolete, CS336)
@@ -412,6 +414,9 @@ def record_jw301(
             session.add(row)
             session.flush()
         previous = allocation(session, gemeente, p.nummer)
+        if previous is None:
+            # every earlier version was rejected (never sent, OP286): the number is free again
+            row.bsn, row.aanbieder = bsn, agb
         version = AllocationVersionRow(
             allocation_id=row.id,
             message_id=record.id,
@@ -568,7 +573,7 @@ class Jw301Flow:
     in the answer's notes.
     """
 
-    def check(self, ctx: Any, decision: Any) -> None:
+    def check(self, ctx: flows.Context, decision: Decision) -> None:
         from app.domain import requests
 
         message = ctx.message
@@ -620,28 +625,22 @@ class Jw301Flow:
             return False
         return req.open
 
-    def apply(self, ctx: Any, decision: Any) -> None:
+    def apply(self, ctx: flows.Context, decision: Decision) -> None:
         record_jw301(ctx.session, ctx.message, ctx.record, ctx.now)
 
 
 class Jw302Flow:
     """The provider's verdict on our JW301: marks its versions accepted or rejected."""
 
-    def check(self, ctx: Any, decision: Any) -> None:
+    def check(self, ctx: flows.Context, decision: Decision) -> None:
         return None
 
-    def apply(self, ctx: Any, decision: Any) -> None:
+    def apply(self, ctx: flows.Context, decision: Decision) -> None:
         record_jw302(ctx.session, ctx.message, ctx.record, ctx.record.answers_id, ctx.now)
 
 
-def _register() -> None:
-    from app.domain import flows
-
-    flows.register("JW301", Jw301Flow())
-    flows.register("JW302", Jw302Flow())
-
-
-_register()
+flows.register("JW301", Jw301Flow())
+flows.register("JW302", Jw302Flow())
 
 
 # -- building a JW301 from the back office ----------------------------------------------------

@@ -242,3 +242,13 @@ def test_op087_missing_current_allocation_is_a_warning_not_a_refusal(api):
     notes = json.loads(r.content)["notes"]
     assert notes and notes[0]["code"] == "OP087"
     assert notes[0]["details"]["toewijzingnummers"] == [1001]
+
+
+def test_tr332_number_of_a_rejected_allocation_is_free_again(api):
+    gemeente, provider = setup(api)
+    data, _ = send_301(api, gemeente, "T1", client_bsn=B1)
+    api.post(provider, m.xml("JW302", m.retour_of(data, "JW302", "P1", TODAY, codes=["9056"])))
+    _, r = send_301(api, gemeente, "T2", client_bsn=B2)  # OP286: the first never counted
+    assert r.status_code == 200, r.text
+    lead = query(api, allocations.allocation, G, 1001)
+    assert lead.bsn == B2 and query(api, allocations.allocations_for, G, AGB, B1) == []
