@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -45,12 +46,15 @@ def live_server(database_url: str, today: date) -> Iterator[str]:
     cli = [sys.executable, "-m", "app.cli"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)
     port = _free_port()
+    # The server logs every message to stderr: a file, not a pipe nobody reads while the
+    # scenarios run (a full pipe buffer would block the server mid-request).
+    log = tempfile.TemporaryFile()  # noqa: SIM115  (closed in the finally below)
     proc = subprocess.Popen(
         [*cli, "serve", "--port", str(port)],
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -62,7 +66,8 @@ def live_server(database_url: str, today: date) -> Iterator[str]:
             except httpx.HTTPError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.stderr else ""
+                log.seek(0)
+                err = log.read().decode(errors="replace")
                 pytest.fail(f"the server did not start: {err[-2000:]}")
             time.sleep(0.1)
         yield base
@@ -73,6 +78,7 @@ def live_server(database_url: str, today: date) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
 
 
 def _postgres_url() -> str:
