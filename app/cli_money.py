@@ -1,8 +1,9 @@
-"""`ijw contract ...` and `ijw ceiling ...`: contracts and budget ceilings from the command line."""
+"""`ijw contract ...` and `ijw ceiling ...`: contracts and budget ceilings on the command line."""
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from dataclasses import asdict
@@ -63,6 +64,29 @@ def cmd_contract_schema(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ceiling_report(args: argparse.Namespace) -> int:
+    from app.cli import _settings
+    from app.clock import clock_for
+    from app.db.base import transaction
+    from app.domain import ceilings
+
+    today = clock_for(_settings(args).fixed_today).today()  # IJW_TODAY pins it
+    year = args.year or today.year
+    with transaction(_session_factory(args)) as s:
+        if args.utilisation:
+            rows = ceilings.utilisation(s, args.gemeente, year).rows()
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(UTILISATION_COLUMNS))
+            writer.writeheader()
+            writer.writerows(rows)
+            return 0
+        items = [st.as_dict() for st in ceilings.statuses(s, args.gemeente, year, today)]
+    print(json.dumps({"year": year, "items": items}, indent=2))
+    return 0
+
+
+UTILISATION_COLUMNS = ("aanbieder", "gemeente", "categorie", "month", "committed", "spent")
+
+
 def register(sub: Any) -> None:
     """Add the money sub-commands to the `ijw` parser."""
 
@@ -82,3 +106,14 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_contract_export)
     p = csub.add_parser("schema", help="print the JSON Schema of the document")
     p.set_defaults(func=cmd_contract_schema)
+
+    ceiling = sub.add_parser("ceiling", help="budget ceilings and utilisation")
+    xsub = ceiling.add_subparsers(dest="ceiling", required=True)
+    p = xsub.add_parser("report", help="ceilings with their figures (JSON) or utilisation (CSV)")
+    p.add_argument("--gemeente", required=True, help="a gemeente of the region")
+    p.add_argument("--year", type=int, help="default: this year")
+    p.add_argument(
+        "--utilisation", action="store_true", help="committed and spent per month as CSV"
+    )
+    db_option(p)
+    p.set_defaults(func=cmd_ceiling_report)

@@ -171,3 +171,21 @@ def test_cli_import_export(db_engine, tmp_path, capsys):
     assert main(["contract", "import", str(path), "--database-url", url]) == 2
     err = capsys.readouterr().err
     assert "regions[0].products[0].categorie" in err and "nothing was imported" in err
+
+
+def test_cli_ceiling_report(db_engine, tmp_path, capsys):
+    from app.cli import main
+
+    url = db_engine.url.render_as_string(hide_password=False)
+    path = tmp_path / "contracts.json"
+    path.write_text(json.dumps(demo_document(2026)))
+    assert main(["contract", "import", str(path), "--database-url", url]) == 0
+    capsys.readouterr()
+    args = ["ceiling", "report", "--gemeente", GEMEENTE, "--year", "2026", "--database-url", url]
+    assert main(args) == 0
+    names = {i["name"] for i in json.loads(capsys.readouterr().out)["items"]}
+    assert names == {"Noord totaal", "Zuid bestedingsruimte", "Verblijf regionaal (pool)"}
+    assert main([*args, "--utilisation"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "aanbieder,gemeente,categorie,month,committed,spent"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.domain.volumes import month_end
 from tests.money.support import AGB, Answer325, Decl, P, load_contracts, parties, post_325
 from tests.money.support import seed_allocation as alloc
 from tests.support.messages import bsn
@@ -142,3 +143,27 @@ def test_answer_parses_as_jw325(api):
     r = api.post(provider, Decl("D1", "N1", MAY).add(A, may("R1", 4242)).xml())
     ans = Answer325.parse(r.content)
     assert ans.prestaties == {"R1": ["9338"]} and ans.toegekend == 0 and AGB in r.text
+
+
+def test_odd_referentienummers_are_stored_exactly(api):
+    """LDT_ReferentieNummer is any string: backslashes, tabs and \\N survive bulk booking."""
+    _, provider, _ = parties(api)
+    alloc(api.engine, 1001, bsn=A)
+    alloc(api.engine, 1002, bsn=A, code="45A04")
+    odd = ["A\\B", "T\tX", "\\N", "é€ 'q\""]
+    months = [date(2026, m, 1) for m in (2, 3, 4, 5)]
+    decl = Decl("D1", "N1", MAY)
+    for ref, month in zip(odd, months, strict=True):
+        decl.add(A, P(ref, 1001, month, month_end(month), 3))
+    assert post_325(api, provider, decl).declaration == ["8001"]
+    again = Decl("D2", "N2", MAY).add(
+        A, *(P(ref, 1002, MAY, date(2026, 5, 31), 1) for ref in odd[:1])
+    )
+    assert post_325(api, provider, again).prestaties == {odd[0]: ["8021"]}
+    r = api.client.get("/v1/declarations", headers={"Authorization": f"Bearer {provider}"}).json()
+    first = next(d for d in r["items"] if d["declaratienummer"] == "N1")
+    lines = api.client.get(
+        f"/v1/declarations/{first['id']}/prestaties",
+        headers={"Authorization": f"Bearer {provider}"},
+    ).json()["items"]
+    assert [line["referentienummer"] for line in lines] == odd
