@@ -16,7 +16,7 @@ the message log, the provider's feed), so a refused one answers 422 with the sam
 from __future__ import annotations
 
 import secrets
-from datetime import date, time
+from datetime import date, time, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -186,6 +186,12 @@ def _request(session: Session, r: requests.Request, today: date) -> dict[str, An
         "deadline": _iso(r.due_date),
         "decision_deadline": _iso(r.deadline),
         "final_deadline": _iso(r.final_deadline),
+        # OP359: a VOT rejected on woonplaatsbeginsel (reason 8) within the legal 2 weeks
+        "woonplaatsbeginsel_deadline": (
+            _iso(r.received_on + timedelta(weeks=deadlines.WOONPLAATS_WEEKS))
+            if r.kind == "VOT"
+            else None
+        ),
         "overdue": r.open and due.overdue,
         "working_days_left": due.working_days_left if r.open else None,
         "decided_on": _iso(r.decided_on),

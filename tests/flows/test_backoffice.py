@@ -164,6 +164,7 @@ def test_requests_queue_answer_and_honour(office):
     # received on Monday 2026-06-15: 5 working days later is Monday 2026-06-22
     assert req["status"] == "pending" and req["deadline"] == "2026-06-22"
     assert req["working_days_left"] == 5 and req["overdue"] is False
+    assert req["woonplaatsbeginsel_deadline"] == "2026-06-29"  # OP359: 2 weeks
     r = call(
         api,
         t["gemeente"],
