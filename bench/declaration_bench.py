@@ -1,7 +1,7 @@
 """A 25 MB JW323 end to end (POST -> JW325) against allocations in the database, side by side
 with lxml parse + XSD of the same file, on SQLite and PostgreSQL, with peak memory.
 
-    .venv/bin/python bench/declaration_bench.py [--prestaties 26000] [--postgres URL]
+    .venv/bin/python bench/declaration_bench.py [--prestaties 26000] [--postgres URL] [--rejected]
 
 The declaration comes from `app.ijw.samples.declaration_with_allocations` (about 1 kB per
 prestatie; 26,000 prestaties for 6,500 clients is the 25 MB limit of OP179).  Its allocations
@@ -18,6 +18,9 @@ size; the client's copy of the body is in another process and does not count.
 
 PostgreSQL runs when --postgres or IJW_TEST_POSTGRES_URL names a database; that database is
 WIPED (schema public dropped) - use a scratch database.
+
+`--rejected` adds the worst case: the same declaration without its allocations, so every
+prestatie is rejected (9338) and listed in a JW325 as large as the declaration.
 
 Targets (issue 5): end to end <= 20x parse+XSD (about 5 s), peak memory <= 10x the body.
 The script prints a table and exits 0; `--check` makes it exit 1 when a target is missed.
@@ -223,7 +226,7 @@ def seed(url: str, allocations: list[dict[str, Any]], contracts: dict[str, Any])
         if rows:
             s.execute(insert(AllocationRow), rows)
             s.execute(insert(AllocationVersionRow), versions)
-        if engine.dialect.name == "postgresql":
+        if rows and engine.dialect.name == "postgresql":
             for table in ("flow_allocations", "flow_allocation_versions"):
                 s.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {len(rows)})")
