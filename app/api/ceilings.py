@@ -85,6 +85,10 @@ def utilisation(
         "totals": {
             "committed": sum(r["committed"] for r in rows),
             "spent": sum(r["spent"] for r in rows),
+            # every year: reconciles with the TotaalToegekendBedrag of all JW325s in scope
+            "spent_all_years": ceilings.spent_all_years(
+                s, util.gemeenten, party.code if party.role == Role.AANBIEDER else None
+            ),
         },
         "items": rows,
     }

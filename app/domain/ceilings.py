@@ -315,6 +315,18 @@ def utilisation(session: Session, gemeente: str, year: int) -> Utilisation:
     return Utilisation(region_id, year, gemeenten, dict(cells), per_alloc)
 
 
+def spent_all_years(session: Session, gemeenten: list[str], aanbieder: str | None = None) -> int:
+    """Approved debets minus approved credits over every period (the ledger's grand total)."""
+    query = (
+        select(PrestatieLine.debet_credit, func.sum(PrestatieLine.bedrag))
+        .where(PrestatieLine.gemeente.in_(gemeenten), PrestatieLine.status == "approved")
+        .group_by(PrestatieLine.debet_credit)
+    )
+    if aanbieder is not None:
+        query = query.where(PrestatieLine.aanbieder == aanbieder)
+    return sum(int(v) if dc == "D" else -int(v) for dc, v in session.execute(query))
+
+
 # --------------------------------------------------------------------------- ceilings
 
 

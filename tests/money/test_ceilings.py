@@ -180,7 +180,7 @@ def test_utilisation_reconciles_to_the_cent_with_booked_prestaties(api):
         headers={"Authorization": f"Bearer {gemeente}"},
     )
     body = r.json()
-    assert body["totals"]["spent"] == booked
+    assert body["totals"]["spent"] == booked == body["totals"]["spent_all_years"]
     by = {(i["aanbieder"], i["categorie"], i["month"]): i for i in body["items"]}
     assert by[(AGB, "45", "2026-04")]["spent"] == 5 * 8730  # A1 credited, A4 instead
     assert by[(AGB, "43", "2026-05")]["spent"] == 31 * 24517
@@ -202,7 +202,7 @@ def test_utilisation_reconciles_to_the_cent_with_booked_prestaties(api):
         headers={"Authorization": f"Bearer {other}"},
     )
     assert {i["aanbieder"] for i in r.json()["items"]} == {OTHER_AGB}
-    assert r.json()["totals"]["spent"] == 11 * 8730
+    assert r.json()["totals"]["spent"] == 11 * 8730 == r.json()["totals"]["spent_all_years"]
 
 
 # --------------------------------------------------------------------------- ceilings
