@@ -19,7 +19,7 @@ from tests.support import messages as m
 
 G, AGB, OTHER = "0363", "12345678", "87654321"
 TODAY = date(2026, 6, 15)
-# Distinct 11-proof BSNs (tests.support.messages.bsn(1) and bsn(2) are the same number).
+# Distinct 11-proof BSNs.
 B1, B2, B3 = m.bsn(3), m.bsn(6), m.bsn(9)
 
 

@@ -23,8 +23,8 @@ CODES = {
 
 
 def bsn(n: int) -> str:
-    """The n-th 9-digit number (from 100000000 up) that passes the 11-proof."""
-    value = 100_000_000 + n * 11
+    """A distinct 11-proof BSN per n: the first valid number at or above 100000000 + 1000 n."""
+    value = 100_000_000 + n * 1000  # valid numbers are never 1000 apart, so no two n collide
     while True:
         s = f"{value:09d}"
         if (sum(int(s[i]) * (9 - i) for i in range(8)) - int(s[8])) % 11 == 0:
