@@ -15,7 +15,9 @@ the message log, the provider's feed), so a refused one answers 422 with the sam
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections import defaultdict
 from datetime import date, time, timedelta
 from typing import Any, Literal
 
@@ -424,6 +426,16 @@ async def create_allocations(
     party: Party = Depends(gemeente),
     svc: Service = Depends(service),
 ) -> Any:
+    # New ToewijzingNummers are planned before the intake transaction runs; one gemeente's
+    # creates go one at a time so two concurrent requests never plan the same number.
+    async with _CREATE_LOCKS[party.code]:
+        return await _create_allocations(body, party, svc)
+
+
+_CREATE_LOCKS: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+
+async def _create_allocations(body: AllocationRequest, party: Party, svc: Service) -> Any:
     today = svc.clock.today()
     items = [_input(a) for a in body.toewijzingen]
     with svc.factory() as s:

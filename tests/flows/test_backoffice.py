@@ -312,3 +312,26 @@ def test_backoffice_is_in_openapi(office):
         "/v1/backoffice/termijnen",
     ):
         assert path in paths
+
+
+def test_concurrent_creates_never_plan_the_same_number(office):
+    """Numbers are planned outside the intake transaction; creates of one gemeente serialise."""
+    import threading
+
+    api, t = office
+    clients = [m.bsn(100 + i) for i in range(6)]
+    barrier = threading.Barrier(len(clients))
+    results: dict[str, object] = {}
+
+    def worker(bsn: str) -> None:
+        barrier.wait()
+        results[bsn] = create(api, t["gemeente"], NEW, bsn=bsn)
+
+    threads = [threading.Thread(target=worker, args=(b,)) for b in clients]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert all(r.status_code == 201 for r in results.values()), [r.text for r in results.values()]
+    numbers = [r.json()["toewijzingen"][0]["toewijzingnummer"] for r in results.values()]
+    assert len(set(numbers)) == len(clients)
