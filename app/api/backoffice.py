@@ -15,8 +15,9 @@ the message log, the provider's feed), so a refused one answers 422 with the sam
 
 from __future__ import annotations
 
-import asyncio
+import json
 import secrets
+import threading
 from collections import defaultdict
 from datetime import date, time, timedelta
 from typing import Any, Literal
@@ -426,16 +427,43 @@ async def create_allocations(
     party: Party = Depends(gemeente),
     svc: Service = Depends(service),
 ) -> Any:
-    # New ToewijzingNummers are planned before the intake transaction runs; one gemeente's
-    # creates go one at a time so two concurrent requests never plan the same number.
-    async with _CREATE_LOCKS[party.code]:
-        return await _create_allocations(body, party, svc)
+    # New ToewijzingNummers are planned before the intake transaction runs, so a concurrent
+    # create (another request, worker or process) can take the same number first; the intake
+    # then refuses ours with TR332 (9332) and we plan again.  Optimistic, and safe across
+    # processes because the intake serialises on the party rows.
+    wants_new = any(a.toewijzingnummer is None for a in body.toewijzingen)
+    for _attempt in range(_CREATE_ATTEMPTS - 1):
+        response = await _create_allocations(body, party, svc)
+        if not (wants_new and _refused_for_number(response)):
+            return response
+    return await _create_allocations(body, party, svc)
 
 
-_CREATE_LOCKS: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+_CREATE_ATTEMPTS = 5
+
+
+def _refused_for_number(response: Any) -> bool:
+    if not isinstance(response, JSONResponse) or response.status_code != 422:
+        return False
+    details = json.loads(response.body).get("details", [])
+    return any(isinstance(d, dict) and d.get("rule") == "TR332" for d in details)
 
 
 async def _create_allocations(body: AllocationRequest, party: Party, svc: Service) -> Any:
+    return await run_in_threadpool(_create_allocations_sync, body, party, svc)
+
+
+# Within one process, one gemeente's creates run one at a time (in worker threads, so the event
+# loop never waits on this lock); across processes the TR332 retry above covers the rest.
+_CREATE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+
+
+def _create_allocations_sync(body: AllocationRequest, party: Party, svc: Service) -> Any:
+    with _CREATE_LOCKS[party.code]:
+        return _create_allocations_locked(body, party, svc)
+
+
+def _create_allocations_locked(body: AllocationRequest, party: Party, svc: Service) -> Any:
     today = svc.clock.today()
     items = [_input(a) for a in body.toewijzingen]
     with svc.factory() as s:
@@ -476,7 +504,7 @@ async def _create_allocations(body: AllocationRequest, party: Party, svc: Servic
     client["ToegewezenProducten"] = {"ToegewezenProduct": products}
     data = {"Header": _header("JW301", party, body.aanbieder, ident, today), "Client": client}
     try:
-        answer = await _send(svc, party, "JW301", data)
+        answer = svc.intake.receive(party.id, render.render("JW301", data))
     except render.RenderError as exc:
         raise ApiError(422, "INVALID_CLIENT", str(exc)) from exc
     if answer.status != 200:
