@@ -247,6 +247,10 @@ def tr378_gemeentecode_in_cbs_list(ctx: flows.Context) -> list[tuple[str, str, s
     """TR378 (S300): the header's gemeentecode is in the CBS list on a relevant date."""
     message = ctx.message
     code = gemeente_of(message)
+    # Nearly always the code is valid on the Dagtekening; only a merged-away gemeente needs the
+    # walk over the message for older dates (which costs ~0.4 s on a 25 MB declaration).
+    if gemeente_valid(ctx.session, code, [message.dagtekening]):
+        return []
     if gemeente_valid(ctx.session, code, relevant_dates(ctx.session, message)):
         return []
     field = "Afzender" if code == message.sender else "Ontvanger"

@@ -141,6 +141,7 @@ class Intake:
         try:
             info, tree = xml.read(data)
             message = model.to_model(tree, info)
+            del tree  # the message keeps it until the level-2 rules ran (TR358 reads raw text)
         except xml.Rejection as exc:
             rejection = exc
         with transaction(self.factory) as session:
@@ -179,6 +180,7 @@ class Intake:
                 session, caller, counterpart, message, record, self.clock, self.settings
             )
             findings = [f.as_dict() for f in engine.check(message)]
+            message.tree = None  # free the source tree: the rest works on the parsed model
             name = message.name
             if name in HEEN_WITH_RETOUR:
                 return self._heen(ctx, findings)
@@ -413,14 +415,18 @@ class Intake:
         ctx.session.add(out)
         ctx.session.flush()
         identificatie = f"R{out.id}"
-        data = build(identificatie)
-        body = render.render(answer_type, data)
-        # Our own answer must never carry a level-2 error (e.g. TR342 on a JW325): a bug if so.
-        info, tree = xml.read(body)
+        root = render.build_tree(answer_type, build(identificatie))
+        # Our own answer must never fail its schema or carry a level-2 error (e.g. TR342 on a
+        # JW325): that would be a bug, so it is checked on the built tree before it leaves.
+        info = CATALOGUE[answer_type]
+        tree = root.getroottree()
+        xml.validate(tree, info)
         own = engine.check(model.to_model(tree, info))
         if own:
             raise RuntimeError(f"built {answer_type} fails its own rules: {own}")
-        codes = retour.codes_in(data)
+        codes = [e.text for e in root.iter(f"{{{info.namespace}}}RetourCode")]
+        body = render.serialize(root)
+        del root, tree
         out.raw, out.sha256, out.size = body, hashlib.sha256(body).hexdigest(), len(body)
         out.identificatie, out.dagtekening = identificatie, ctx.today
         out.retour_codes = codes

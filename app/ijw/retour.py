@@ -191,11 +191,9 @@ class DeclarationDecision:
 
 
 def _prestatie_copy(prestatie: Node, codes: list[str]) -> dict[str, Any]:
-    from app.ijw.model import plain
-
-    out = plain(prestatie)
-    out["RetourCodes"] = {"RetourCode": codes}
-    return out
+    # An exact copy of the JW323 prestatie (TR366/TR367) plus its codes.  Shallow: the renderer
+    # only reads the nested nodes, and a JW325 may list all 26,000 prestaties of a declaration.
+    return {**prestatie, "RetourCodes": {"RetourCode": codes}}
 
 
 def build_declaration_answer(
