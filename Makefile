@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests bench tools
 
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 ## regenerate schemas/xsd from the declarative model
 schemas: $(STAMP)
