@@ -267,26 +267,8 @@ class Intake:
         text: str,
     ) -> Answer:
         body = error_body(code, text)
-        record = MessageRecord(
-            direction="in",
-            message_type=message.name,
-            sender=message.sender,
-            receiver=message.receiver,
-            identificatie=message.identificatie,
-            dagtekening=message.dagtekening,
-            from_party_id=caller.id,
-            sha256=sha,
-            size=len(data),
-            raw=data,
-            received_at=self.clock.now(),
-            verdict="refused",
-            retour_codes=[],
-            findings=[],
-            status_code=status,
-            response_media_type=JSON,
-            response_body=body,
-        )
-        session.add(record)
+        record = self._record_in(session, caller, None, data, sha, message)
+        record.verdict, record.status_code, record.response_body = "refused", status, body
         session.flush()
         log.info("refused", extra={"message_id": record.id, "code": code, "party": caller.code})
         return Answer(status, JSON, body, record.id)
@@ -295,7 +277,7 @@ class Intake:
         self,
         session: Session,
         caller: Party,
-        counterpart: Party,
+        counterpart: Party | None,
         data: bytes,
         sha: str,
         message: model.Message,
@@ -308,7 +290,7 @@ class Intake:
             identificatie=message.identificatie,
             dagtekening=message.dagtekening,
             from_party_id=caller.id,
-            to_party_id=counterpart.id,
+            to_party_id=counterpart.id if counterpart is not None else None,
             sha256=sha,
             size=len(data),
             raw=data,

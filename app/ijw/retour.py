@@ -9,7 +9,7 @@ Generic retourcodes: 0001 technical rejection (Header only), 0200 no remarks on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -263,22 +263,3 @@ def build_declaration_answer(
     else:
         answer["RetourCodes"] = {"RetourCode": [DECLARATION_APPROVED]}
     return data
-
-
-def codes_in(data: Mapping[str, Any]) -> list[str]:
-    """Every RetourCode in a built retour, depth first (for logs and summaries)."""
-    found: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, Mapping):
-            for key, child in value.items():
-                if key == "RetourCodes":
-                    found.extend(child["RetourCode"])
-                else:
-                    walk(child)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(data)
-    return found

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
-from app.ijw.catalogue import CATALOGUE, resolve
+from app.ijw.catalogue import CATALOGUE, CONTENT_OF, resolve
 from app.ijw.catalogue.structure import Simple
 from app.ijw.catalogue.xsd_model import MESSAGES
 from app.ijw.model import Message, to_model
@@ -28,14 +28,7 @@ BSN = "123456782"  # passes the 11-proof (elfproef.md's example)
 BSN_2 = "111222333"  # passes the 11-proof
 BSN_BAD = "123456789"  # fails it
 
-FORWARD_OF = {
-    "JW302": "JW301",
-    "JW306": "JW305",
-    "JW308": "JW307",
-    "JW316": "JW315",
-    "JW318": "JW317",
-    "JW320": "JW319",
-}
+FORWARD_OF = CONTENT_OF  # retour -> the forward message whose content it repeats
 
 
 def header(name: str, dagtekening: date = DAGTEKENING, identificatie: str = "B1") -> Data:

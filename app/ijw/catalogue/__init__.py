@@ -73,6 +73,11 @@ CATALOGUE: dict[str, MessageInfo] = {
     )
 }
 
+# A header-copy retour repeats its forward message's content (JW302 -> JW301, ...).
+CONTENT_OF: dict[str, str] = {
+    m.name: m.answers for m in CATALOGUE.values() if m.header_copy and m.answers is not None
+}
+
 BY_NAMESPACE: dict[str, MessageInfo] = {m.namespace: m for m in CATALOGUE.values()}
 BY_CODE: dict[str, MessageInfo] = {m.code: m for m in CATALOGUE.values()}
 

@@ -13,18 +13,9 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from app.ijw.catalogue import CONTENT_OF
 from app.ijw.model import Message, Node, many
 from app.ijw.rules.engine import memo
-
-# Retour -> forward message whose content (and rules) it repeats.
-_CONTENT = {
-    "JW302": "JW301",
-    "JW306": "JW305",
-    "JW308": "JW307",
-    "JW316": "JW315",
-    "JW318": "JW317",
-    "JW320": "JW319",
-}
 
 # Cut-off date of CD080, CD095, CD096, CS338 and CS343 ("groter dan 31-12-2020 of leeg").
 END_2020 = date(2020, 12, 31)
@@ -32,7 +23,7 @@ END_2020 = date(2020, 12, 31)
 
 def content(message: Message) -> str:
     """The forward message type whose content `message` carries (itself for a forward message)."""
-    return _CONTENT.get(message.name, message.name)
+    return CONTENT_OF.get(message.name, message.name)
 
 
 def client(message: Message) -> Node | None:
