@@ -313,15 +313,24 @@ class Intake:
             out.extend(rule(ctx))
         return out
 
-    # -- the four kinds of message -----------------------------------------------------------
-    def _heen(self, ctx: flows.Context, findings: list[dict[str, Any]]) -> Answer:
-        decision = Decision()
+    def _judge_header(
+        self,
+        ctx: flows.Context,
+        findings: list[dict[str, Any]],
+        decision: Decision | DeclarationDecision,
+    ) -> None:
+        """Level 2 rejects with 0001 (spec §3.0 step 2); otherwise run the header rules (step 3)."""
         if findings:
             decision.header.append(retour.TECHNICAL_REJECTION)
             decision.findings.extend(findings)
-        else:
-            for rule, code, loc in self._header_findings(ctx):
-                decision.reject_header(code, rule, loc)
+            return
+        for rule, code, loc in self._header_findings(ctx):
+            decision.reject_header(code, rule, loc)
+
+    # -- the four kinds of message -----------------------------------------------------------
+    def _heen(self, ctx: flows.Context, findings: list[dict[str, Any]]) -> Answer:
+        decision = Decision()
+        self._judge_header(ctx, findings, decision)
         flow = flows.flow_for(ctx.message.name)
         if not decision.header and flow is not None:
             flow.check(ctx, decision)
@@ -339,12 +348,7 @@ class Intake:
 
     def _declaration(self, ctx: flows.Context, findings: list[dict[str, Any]]) -> Answer:
         decision = DeclarationDecision()
-        if findings:
-            decision.header.append(retour.TECHNICAL_REJECTION)
-            decision.findings.extend(findings)
-        else:
-            for rule, code, loc in self._header_findings(ctx):
-                decision.reject_header(code, rule, loc)
+        self._judge_header(ctx, findings, decision)
         flow = flows.flow_for("JW323")
         if not decision.header and flow is not None:
             flow.check(ctx, decision)
