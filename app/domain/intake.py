@@ -205,18 +205,20 @@ class Intake:
     def _authorise(
         caller: Party, counterpart: Party | None, info: MessageInfo, message: model.Message
     ) -> tuple[int, str, str] | None:
-        allowed = POSTABLE.get(info.name)
-        if allowed is None or allowed != caller.role:
-            return 403, "IB008", f"a {caller.role} may not send {info.name} messages"
-        # JW302/JW320 copy the header of the 301/319 they answer: the caller is its Ontvanger.
+        # The order: first the header must name the caller (IB002), then the caller's
+        # role must be allowed to send this type (IB008).  JW302/JW320 copy the header of the
+        # 301/319 they answer, so there the caller is the header's Ontvanger (spec §2.4).
         named = message.receiver if info.name in PROVIDER_RETOURS else message.sender
         if named != caller.code:
             field = "Ontvanger" if info.name in PROVIDER_RETOURS else "Afzender"
             return (
                 403,
                 "IB002",
-                (f"the header {field} {named} is not the calling party {caller.code}"),
+                f"the header {field} {named} is not the calling party {caller.code}",
             )
+        allowed = POSTABLE.get(info.name)
+        if allowed is None or allowed != caller.role:
+            return 403, "IB008", f"a {caller.role} may not send {info.name} messages"
         other_role = Role.AANBIEDER if caller.role == Role.GEMEENTE else Role.GEMEENTE
         if counterpart is None or counterpart.role != other_role:
             other = message.sender if info.name in PROVIDER_RETOURS else message.receiver

@@ -79,11 +79,19 @@ def test_header_must_name_the_caller(api):
     assert r.status_code == 403 and r.json()["code"] == "IB002"
 
 
-def test_role_may_not_send_type(api):
-    gemeente, provider, _ = setup(api)
+def test_header_is_checked_before_the_role(api):
+    _, provider, _ = setup(api)
+    # a provider posting a JW301 whose Afzender is the gemeente: the header names someone else
     r = api.post(provider, m.xml("JW301", m.jw301(GEMEENTE, AGB, "T1", client_bsn=m.bsn(1))))
-    assert r.status_code == 403 and r.json()["code"] == "IB008"
-    r = api.post(gemeente, start())
+    assert r.status_code == 403 and r.json()["code"] == "IB002"
+
+
+def test_role_may_not_send_type(api):
+    _, provider, _ = setup(api)
+    # a JW306 names the provider as Afzender (header copy), but only we build retours
+    forward = m.jw305(AGB, GEMEENTE, "S9", client_bsn=m.bsn(1))
+    retour = m.retour_of(forward, "JW306", "R9", date(2026, 3, 2))
+    r = api.post(provider, m.xml("JW306", retour))
     assert r.status_code == 403 and r.json()["code"] == "IB008"
 
 
