@@ -604,32 +604,11 @@ def demo_document(year: int = 2026) -> dict[str, Any]:
             "code": k,
             "name": n,
             "eenheid": u,
-            "financing": "pxq",
+            "financing": financing,
             "valid_from": start,
         }
-        for c, k, n, u, _ in pxq
-    ]
-    products += [
-        {
-            "categorie": c,
-            "code": k,
-            "name": n,
-            "eenheid": u,
-            "financing": "output",
-            "valid_from": start,
-        }
-        for c, k, n, u, _ in output
-    ]
-    products += [
-        {
-            "categorie": c,
-            "code": k,
-            "name": n,
-            "eenheid": u,
-            "financing": "budget",
-            "valid_from": start,
-        }
-        for c, k, n, u, _ in budget
+        for financing, rows in (("pxq", pxq), ("output", output), ("budget", budget))
+        for c, k, n, u, _ in rows
     ]
     products += [
         {
