@@ -13,25 +13,7 @@ from tests.support import messages as m
 G, OTHER_G, AGB = "0363", "0599", "12345678"
 TODAY = date(2026, 6, 15)  # a Monday
 B1, B2 = m.bsn(3), m.bsn(6)
-CLIENT = {
-    "Geboortedatum": {"Datum": "2012-03-04"},
-    "Geslacht": "2",
-    "Naam": {"Geslachtsnaam": {"Achternaam": "Visser"}, "Voorletters": "A", "NaamGebruik": "1"},
-    "Contactgegevens": {
-        "Contact": [
-            {
-                "Soort": "01",
-                "Adres": {
-                    "Huis": {"Huisnummer": 7},
-                    "Postcode": "3011AA",
-                    "Straatnaam": "Coolsingel",
-                    "Plaatsnaam": "Rotterdam",
-                    "LandCode": "NL",
-                },
-            }
-        ]
-    },
-}
+CLIENT = m.BACKOFFICE_CLIENT
 NEW = {
     "product": {"categorie": "45", "code": "45A04"},
     "ingangsdatum": "2026-07-01",

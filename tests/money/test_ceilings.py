@@ -26,7 +26,7 @@ from tests.money.support import (
     post_325,
 )
 from tests.money.support import seed_allocation as alloc
-from tests.support.messages import bsn
+from tests.support.messages import BACKOFFICE_CLIENT, bsn
 
 A, B, C = bsn(1), bsn(3), bsn(4)
 
@@ -287,25 +287,7 @@ NEW = {
     "einddatum": "2026-12-31",
     "omvang": {"volume": 10, "eenheid": "04", "frequentie": "4"},  # € 6,000 in 2026
 }
-CLIENT = {
-    "Geboortedatum": {"Datum": "2012-03-04"},
-    "Geslacht": "2",
-    "Naam": {"Geslachtsnaam": {"Achternaam": "Visser"}, "Voorletters": "A", "NaamGebruik": "1"},
-    "Contactgegevens": {
-        "Contact": [
-            {
-                "Soort": "01",
-                "Adres": {
-                    "Huis": {"Huisnummer": 7},
-                    "Postcode": "3011AA",
-                    "Straatnaam": "Coolsingel",
-                    "Plaatsnaam": "Rotterdam",
-                    "LandCode": "NL",
-                },
-            }
-        ]
-    },
-}
+CLIENT = BACKOFFICE_CLIENT
 
 
 def _create(api, token, agb=AGB):

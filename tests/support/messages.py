@@ -157,3 +157,26 @@ def retour_of(
 def xml(kind: str, data: dict[str, Any]) -> bytes:
     """Render a message built here."""
     return render(kind, data)
+
+
+# The Client data of a back-office allocation request (JSON, as POST /v1/backoffice/toewijzingen
+# takes it).
+BACKOFFICE_CLIENT = {
+    "Geboortedatum": {"Datum": "2012-03-04"},
+    "Geslacht": "2",
+    "Naam": {"Geslachtsnaam": {"Achternaam": "Visser"}, "Voorletters": "A", "NaamGebruik": "1"},
+    "Contactgegevens": {
+        "Contact": [
+            {
+                "Soort": "01",
+                "Adres": {
+                    "Huis": {"Huisnummer": 7},
+                    "Postcode": "3011AA",
+                    "Straatnaam": "Coolsingel",
+                    "Plaatsnaam": "Rotterdam",
+                    "LandCode": "NL",
+                },
+            }
+        ]
+    },
+}
