@@ -152,9 +152,9 @@ def seed(url: str, allocations: list[dict[str, Any]], contracts: dict[str, Any])
     from sqlalchemy import insert, text
 
     from app.db.base import make_engine, session_factory, transaction
-    from app.db.flows import AllocationRow, AllocationVersionRow
-    from app.db.models import MessageRecord
-    from app.domain.contracts import import_document
+    from app.exchange.models import MessageRecord
+    from app.flows.allocations.models import AllocationRow, AllocationVersionRow
+    from app.reference.contracts import import_document
 
     engine = make_engine(url)
     now = datetime(2026, 1, 5, tzinfo=UTC)
@@ -276,7 +276,7 @@ def run_backend(
     from app.clock import FixedClock
     from app.db.base import make_engine, session_factory, transaction
     from app.db.migrate import upgrade
-    from app.domain.parties import add_party
+    from app.exchange.parties import add_party
     from app.ijw.catalogue import Role
 
     if url.startswith("postgresql"):
@@ -298,7 +298,7 @@ def run_backend(
     port = _free_port()
     env = {**os.environ, "IJW_TODAY": TODAY, "IJW_DATABASE_URL": url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "app.bootstrap", "serve", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -137,8 +137,8 @@ def run(url: str, clients: int) -> dict[str, list[list[float]]]:
     from app.config import Settings
     from app.db.base import make_engine, session_factory, transaction
     from app.db.migrate import upgrade
-    from app.domain.intake import Intake
-    from app.domain.parties import add_party
+    from app.exchange.intake import Intake
+    from app.exchange.parties import add_party
     from app.harness.runner import retour_codes
     from app.ijw.catalogue import Role
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-from app.db import all_models  # noqa: F401  (registers every table on Base.metadata)
-from app.db.base import Base, make_engine
+from app.bootstrap import metadata
+from app.db.base import make_engine
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()
 
 
 def run_migrations_offline() -> None:

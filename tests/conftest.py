@@ -51,7 +51,7 @@ _migrated: dict[str, Engine] = {}
 
 
 def _engine_for(backend: str, tmp_root: Path) -> Engine:
-    from app.db import all_models  # noqa: F401
+    from app import bootstrap  # noqa: F401  (every table on Base.metadata)
     from app.db.migrate import upgrade
 
     if backend in _migrated:
@@ -103,7 +103,7 @@ class Api:
     def add_party(self, role: str, code: str, name: str = "") -> str:
         from app.clock import SystemClock
         from app.db.base import session_factory, transaction
-        from app.domain.parties import add_party
+        from app.exchange.parties import add_party
         from app.ijw.catalogue import Role
 
         with transaction(session_factory(self.engine)) as s:
@@ -134,7 +134,7 @@ def api(db_engine) -> Iterator[Api]:
     """The service on a fresh database, with the clock pinned to TEST_TODAY."""
     from fastapi.testclient import TestClient
 
-    from app.api.app import create_app
+    from app.bootstrap import create_app
     from app.clock import FixedClock
     from app.config import Settings
 

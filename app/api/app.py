@@ -1,19 +1,19 @@
-"""The FastAPI application factory."""
+"""The FastAPI application: error handlers, the health route and the routers it is given.
+
+`app.bootstrap.create_app` builds the service and passes the routers; this module wires no flow.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api import berichten
 from app.api.deps import Service
-from app.clock import Clock, clock_for
-from app.config import Settings
-from app.db.base import make_engine, session_factory
-from app.db.migrate import ensure_current
-from app.domain.intake import Intake
 
 DESCRIPTION = """Municipality-side iJw 3.2 message service.
 
@@ -23,15 +23,13 @@ JW301/JW319 there too and use the back-office endpoints.  Every error is JSON
 `{code, message, details[]}`."""
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
-    """Build the app; refuses to start on a database that is not fully migrated."""
-    settings = settings or Settings()
-    clock = clock or clock_for(settings.fixed_today)
-    engine = make_engine(settings.database_url)
-    ensure_current(engine)
-    factory = session_factory(engine)
-    svc = Service(settings, clock, engine, factory, Intake(factory, settings, clock))
+class Health(BaseModel):
+    status: str
+    database: str
 
+
+def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
+    """The app around a built service, serving `routers`."""
     app = FastAPI(title="iJw 3.2 service", version="0.1.0", description=DESCRIPTION)
     app.state.service = svc
 
@@ -53,19 +51,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
 
     @app.get("/healthz", tags=["service"], summary="Liveness and database check")
-    def healthz() -> dict:
-        with engine.connect() as conn:
+    def healthz() -> Health:
+        with svc.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
-        return {"status": "ok", "database": engine.dialect.name}
+        return Health(status="ok", database=svc.engine.dialect.name)
 
-    app.include_router(berichten.router)
-    for router in _extra_routers():
+    for router in routers:
         app.include_router(router)
     return app
-
-
-def _extra_routers() -> list:
-    """Routers of the flow modules (back office, contracts, ...), registered in app.api.routers."""
-    from app.api.routers import ROUTERS
-
-    return ROUTERS

@@ -2,39 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
 
-from app.api.deps import gemeente, session
-from app.db.models import Party
-from app.domain import autoalloc
+from app.api.deps import GemeenteDep, SessionDep
+from app.budget import autoalloc
 
 router = APIRouter(prefix="/v1/autoalloc", tags=["ceilings"])
 
 
+class DecisionOut(BaseModel):
+    """One automatic decision: `allocated` (with the JW301 that was sent) or `queued`."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    aanbieder: str
+    referentie_aanbieder: str
+    outcome: Literal["allocated", "queued"]
+    reasons: list[str]
+    request_message_id: int | None
+    allocation_message_id: int | None
+    toewijzingnummer: int | None
+    decided_at: datetime
+
+
+class DecisionList(BaseModel):
+    items: list[DecisionOut]
+
+
 @router.get("/decisions", summary="Automatic decisions on requests, newest first")
 def decisions(
-    limit: int = Query(100, ge=1, le=1000),
-    party: Party = Depends(gemeente),
-    s: Session = Depends(session),
-) -> dict[str, Any]:
+    party: GemeenteDep, s: SessionDep, limit: int = Query(100, ge=1, le=1000)
+) -> DecisionList:
     """Each requested product of a region with automatic handling: `allocated` (with the JW301
     that was sent) or `queued` (with the reasons a person has to decide)."""
-    return {
-        "items": [
-            {
-                "id": d.id,
-                "aanbieder": d.aanbieder,
-                "referentie_aanbieder": d.referentie_aanbieder,
-                "outcome": d.outcome,
-                "reasons": d.reasons,
-                "request_message_id": d.request_message_id,
-                "allocation_message_id": d.allocation_message_id,
-                "toewijzingnummer": d.toewijzingnummer,
-                "decided_at": d.decided_at.isoformat(),
-            }
-            for d in autoalloc.decisions_for(s, party.code, limit)
-        ]
-    }
+    return DecisionList(
+        items=[DecisionOut.model_validate(d) for d in autoalloc.decisions_for(s, party.code, limit)]
+    )

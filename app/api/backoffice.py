@@ -8,34 +8,36 @@
 - `POST /v1/backoffice/toewijzingen`: create or change allocations (builds and checks a JW301)
 - `GET  /v1/backoffice/termijnen`: overdue and soon-due items
 
-Messages built here go through the same intake as a posted message (level 2, the pre-send rules,
-the message log, the provider's feed), so a refused one answers 422 with the same findings.
-`GET /v1/clock` (any party) tells the service's today, for integration tests.
+Messages built here take the one outbound path (level 2, the header rules, the pre-send rules,
+the message log, the provider's feed), so a refused one answers 422 with the same findings as a
+posted one.  `GET /v1/clock` (any party) tells the service's today, for integration tests.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
-import threading
-from collections import defaultdict
-from datetime import date, time, timedelta
+from datetime import date, time
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.api.deps import ApiError, Service, caller, gemeente, service, session
-from app.db.flows import AllocationRow
-from app.db.models import MessageRecord, Party
-from app.domain import allocations, deadlines, requests
-from app.domain.allocations import AllocationInput, AllocationState, BuildError
-from app.ijw import render
-from app.ijw.catalogue.xsd_model import BASIS_XSD_VERSION, MESSAGES
+from app.api.deps import ApiError, CallerDep, GemeenteDep, ServiceDep, SessionDep, not_found
+from app.backoffice.service import (
+    STATES,
+    AllocationState,
+    Answered,
+    Created,
+    DueItem,
+    Refusal,
+    woonplaats_deadline,
+)
+from app.flows.allocations.planning import Content, Order
+from app.flows.allocations.store import Allocation
+from app.flows.requests import store as requests
+from app.flows.requests.store import Request
+from app.reference import deadlines
 
 router = APIRouter(prefix="/v1/backoffice", tags=["backoffice"])
 clock_router = APIRouter(tags=["service"])
@@ -43,17 +45,18 @@ clock_router = APIRouter(tags=["service"])
 _STANDARD = "See docs/backoffice.md.  Gemeente tokens only; every answer is limited to the " + (
     "calling gemeente's own clients, allocations and requests."
 )
+_REFUSED = {422: {"description": "refused: {code, message, details[]}"}}
 
 
-# -- shapes ----------------------------------------------------------------------------------
+# -- input -----------------------------------------------------------------------------------
 
 
-class Product(BaseModel):
+class ProductIn(BaseModel):
     categorie: str = Field(pattern=r"^[0-9]{2}$")
     code: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{5}$")
 
 
-class Omvang(BaseModel):
+class OmvangIn(BaseModel):
     volume: int = Field(ge=0, le=99_999_999)
     eenheid: str = Field(pattern=r"^[0-9]{2}$")
     frequentie: str = Field(pattern=r"^[0-9]$")
@@ -65,16 +68,44 @@ class AllocationIn(BaseModel):
     Without it a new allocation is made with a fresh number."""
 
     toewijzingnummer: int | None = Field(default=None, ge=1, le=999_999_999)
-    product: Product | None = None
+    product: ProductIn | None = None
     ingangsdatum: date | None = None
     einddatum: date | None = None
     reden_wijziging: str | None = Field(default=None, pattern=r"^[0-9]{2}$")
-    omvang: Omvang | None = None
+    omvang: OmvangIn | None = None
     budget: int | None = Field(default=None, ge=0, le=99_999_999, description="eurocents")
     referentie_aanbieder: str | None = Field(default=None, max_length=36)
     commentaar: str | None = Field(default=None, max_length=1000)
     toewijzingsdatum: date | None = Field(default=None, description="default: now")
     toewijzingstijd: time | None = Field(default=None, description="default: now")
+
+    def order(self) -> Order:
+        """The planning order: only the fields the caller gave change anything."""
+        given = self.model_fields_set
+        content = Content()
+        if "product" in given:
+            content["categorie"] = self.product.categorie if self.product else None
+            content["code"] = self.product.code if self.product else None
+        if "ingangsdatum" in given:
+            content["ingangsdatum"] = self.ingangsdatum
+        if "einddatum" in given:
+            content["einddatum"] = self.einddatum
+        if "reden_wijziging" in given:
+            content["reden_wijziging"] = self.reden_wijziging
+        if "budget" in given:
+            content["budget"] = self.budget
+        if "omvang" in given:
+            content["volume"] = self.omvang.volume if self.omvang else None
+            content["eenheid"] = self.omvang.eenheid if self.omvang else None
+            content["frequentie"] = self.omvang.frequentie if self.omvang else None
+        return Order(
+            nummer=self.toewijzingnummer,
+            content=content,
+            referentie_aanbieder=self.referentie_aanbieder,
+            commentaar=self.commentaar,
+            toewijzingsdatum=self.toewijzingsdatum,
+            toewijzingstijd=self.toewijzingstijd,
+        )
 
 
 class AllocationRequest(BaseModel):
@@ -107,148 +138,256 @@ class AnswerRequest(BaseModel):
     identificatie: str | None = Field(default=None, min_length=1, max_length=12)
 
 
-# -- helpers ---------------------------------------------------------------------------------
+# -- output ----------------------------------------------------------------------------------
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date | time) else value
+class ProductOut(BaseModel):
+    categorie: str
+    code: str | None
 
 
-def _version(a: allocations.Allocation | None) -> dict[str, Any] | None:
-    if a is None:
-        return None
-    return {
-        "version_id": a.version_id,
-        "message_id": a.message_id,
-        "status": a.status,
-        "product": {"categorie": a.categorie, "code": a.code} if a.categorie else None,
-        "ingangsdatum": _iso(a.ingangsdatum),
-        "einddatum": _iso(a.einddatum),
-        "reden_wijziging": a.reden_wijziging,
-        "omvang": (
-            {"volume": a.volume, "eenheid": a.eenheid, "frequentie": a.frequentie}
-            if a.volume is not None
-            else None
-        ),
-        "budget": a.budget,
-        "toewijzingsdatum": _iso(a.toewijzingsdatum),
-        "toewijzingstijd": _iso(a.toewijzingstijd),
-        "referentie_aanbieder": a.referentie_aanbieder,
-        "unchanged": a.unchanged,
-    }
+class OmvangOut(BaseModel):
+    volume: int
+    eenheid: str | None
+    frequentie: str | None
 
 
-def _allocation(s: AllocationState, with_versions: list[Any] | None = None) -> dict[str, Any]:
-    latest = s.latest
-    out: dict[str, Any] = {
-        "toewijzingnummer": s.row.nummer,
-        "bsn": s.row.bsn,
-        "aanbieder": s.row.aanbieder,
-        "state": s.state,
-        "retour": (
-            {"sent": "pending", "accepted": "accepted", "rejected": "rejected"}[latest.status]
-            if latest
-            else None
-        ),
-        "last_reason": s.last_reason,
-        "leading": _version(s.leading),
-        "rejected_version": (
-            {**(_version(latest) or {}), "retour_codes": s.latest_codes}
-            if latest is not None and latest.status == "rejected"
-            else None
-        ),
-        "deliveries": [
-            {
-                "begindatum": _iso(d.begindatum),
-                "product": {"categorie": d.categorie, "code": d.code} if d.categorie else None,
-                "state": d.state,
-                "einddatum": _iso(d.einddatum),
-                "reden_beeindiging": d.reden,
-            }
-            for d in s.deliveries
-        ],
-        "cursor": str(s.row.change_seq),
-    }
-    if with_versions is not None:
-        out["versions"] = with_versions
-    return out
+class Version(BaseModel):
+    """One version of an allocation as sent in a JW301."""
 
+    version_id: int
+    message_id: int
+    status: str
+    product: ProductOut | None
+    ingangsdatum: date
+    einddatum: date | None
+    reden_wijziging: str | None
+    omvang: OmvangOut | None
+    budget: int | None
+    toewijzingsdatum: date
+    toewijzingstijd: time
+    referentie_aanbieder: str | None
+    unchanged: bool
 
-def _request(session: Session, r: requests.Request, today: date) -> dict[str, Any]:
-    due = deadlines.due(r.due_date, today)
-    answers = requests.answers_of(session, r.id)
-    return {
-        "id": r.id,
-        "kind": r.kind,
-        "aanbieder": r.aanbieder,
-        "bsn": r.bsn,
-        "referentie_aanbieder": r.referentie,
-        "status": r.status,
-        "dagtekening": _iso(r.dagtekening),
-        "received_on": _iso(r.received_on),
-        "deadline": _iso(r.due_date),
-        "decision_deadline": _iso(r.deadline),
-        "final_deadline": _iso(r.final_deadline),
-        # OP359: a VOT rejected on woonplaatsbeginsel (reason 8) within the legal 2 weeks
-        "woonplaatsbeginsel_deadline": (
-            _iso(r.received_on + timedelta(weeks=deadlines.WOONPLAATS_WEEKS))
-            if r.kind == "VOT"
-            else None
-        ),
-        "overdue": r.open and due.overdue,
-        "working_days_left": due.working_days_left if r.open else None,
-        "decided_on": _iso(r.decided_on),
-        "reden_afwijzing": r.reden_afwijzing,
-        "message_id": r.message_id,
-        "content": r.content,
-        "answers": [
-            {
-                "message_id": a.message_id,
-                "verzoek_antwoord": a.verzoek_antwoord,
-                "reden_afwijzing": a.reden,
-                "woonplaatsbeginsel": a.woonplaatsbeginsel,
-                "sent_on": _iso(a.sent_on),
-                "status": a.status,
-            }
-            for a in answers
-        ],
-    }
-
-
-def _new_identificatie(s: Session, party: Party, kind: str) -> str:
-    """An Identificatie this gemeente never used for this message type (TR056)."""
-    while True:
-        candidate = "BO" + secrets.token_hex(5).upper()
-        used = s.scalar(
-            select(MessageRecord.id).where(
-                MessageRecord.message_type == kind,
-                MessageRecord.sender == party.code,
-                MessageRecord.identificatie == candidate,
-            )
+    @classmethod
+    def of(cls, a: Allocation) -> Version:
+        return cls(
+            version_id=a.version_id,
+            message_id=a.message_id,
+            status=a.status,
+            product=ProductOut(categorie=a.categorie, code=a.code) if a.categorie else None,
+            ingangsdatum=a.ingangsdatum,
+            einddatum=a.einddatum,
+            reden_wijziging=a.reden_wijziging,
+            omvang=(
+                OmvangOut(volume=a.volume, eenheid=a.eenheid, frequentie=a.frequentie)
+                if a.volume is not None
+                else None
+            ),
+            budget=a.budget,
+            toewijzingsdatum=a.toewijzingsdatum,
+            toewijzingstijd=a.toewijzingstijd,
+            referentie_aanbieder=a.referentie_aanbieder,
+            unchanged=a.unchanged,
         )
-        if used is None:
-            return candidate
 
 
-def _header(kind: str, party: Party, agb: str, ident: str, today: date) -> dict[str, Any]:
-    return {
-        "BerichtCode": MESSAGES[kind].code,
-        "BerichtVersie": 3,
-        "BerichtSubversie": 2,
-        "Afzender": party.code,
-        "Ontvanger": agb,
-        "BerichtIdentificatie": {"Identificatie": ident, "Dagtekening": today},
-        "XsdVersie": {
-            "BasisschemaXsdVersie": BASIS_XSD_VERSION,
-            "BerichtXsdVersie": MESSAGES[kind].xsd_version,
-        },
-    }
+class RejectedVersion(Version):
+    """The version we sent last, rejected by the provider's JW302 with these codes."""
+
+    retour_codes: list[str]
 
 
-async def _send(svc: Service, party: Party, kind: str, data: dict[str, Any]) -> Any:
-    """Render and put a message through the intake as if the gemeente had posted it."""
-    body = render.render(kind, data)
-    return await run_in_threadpool(svc.intake.receive, party.id, body)
+class DeliveryOut(BaseModel):
+    """A start of care with its stop state."""
+
+    begindatum: date
+    product: ProductOut | None
+    state: Literal["active", "temp_stopped", "stopped"]
+    einddatum: date | None
+    reden_beeindiging: str | None
+
+
+class AllocationOut(BaseModel):
+    """An allocation with its state (docs/backoffice.md)."""
+
+    toewijzingnummer: int
+    bsn: str
+    aanbieder: str
+    state: str = Field(description="one of " + ", ".join(STATES))
+    retour: Literal["pending", "accepted", "rejected"] | None
+    last_reason: str | None
+    leading: Version | None
+    rejected_version: RejectedVersion | None
+    deliveries: list[DeliveryOut]
+    cursor: str
+
+    @classmethod
+    def of(cls, s: AllocationState) -> AllocationOut:
+        h, latest = s.history, s.latest
+        return cls(
+            toewijzingnummer=h.nummer,
+            bsn=h.bsn,
+            aanbieder=h.aanbieder,
+            state=s.state,
+            retour=(
+                _RETOUR[latest.status] if latest is not None else None  # type: ignore[arg-type]
+            ),
+            last_reason=h.last_reason,
+            leading=Version.of(s.leading) if s.leading is not None else None,
+            rejected_version=(
+                RejectedVersion(**Version.of(latest).model_dump(), retour_codes=h.latest_codes)
+                if latest is not None and latest.status == "rejected"
+                else None
+            ),
+            deliveries=[
+                DeliveryOut(
+                    begindatum=d.begindatum,
+                    product=ProductOut(categorie=d.categorie, code=d.code) if d.categorie else None,
+                    state=d.state,  # type: ignore[arg-type]
+                    einddatum=d.einddatum,
+                    reden_beeindiging=d.reden,
+                )
+                for d in s.deliveries
+            ],
+            cursor=str(h.change_seq),
+        )
+
+
+_RETOUR = {"sent": "pending", "accepted": "accepted", "rejected": "rejected"}
+
+
+class AllocationDetail(AllocationOut):
+    """An allocation with every version, oldest first."""
+
+    versions: list[Version]
+
+
+class AllocationList(BaseModel):
+    today: date
+    items: list[AllocationOut]
+
+
+class AllocationChanges(BaseModel):
+    items: list[AllocationOut]
+    next_cursor: str
+
+
+class Created201(BaseModel):
+    """The JW301 that was sent and the allocations it carried."""
+
+    message_id: int
+    identificatie: str
+    toewijzingen: list[AllocationOut]
+    warnings: list[dict[str, Any]]
+
+
+class AnswerOut(BaseModel):
+    message_id: int
+    verzoek_antwoord: str
+    reden_afwijzing: str | None
+    woonplaatsbeginsel: str | None
+    sent_on: date
+    status: str
+
+
+class RequestOut(BaseModel):
+    """A request (a VOT product or a VOW) with its deadlines and our answers."""
+
+    id: int
+    kind: Literal["VOT", "VOW"]
+    aanbieder: str
+    bsn: str
+    referentie_aanbieder: str
+    status: str
+    dagtekening: date
+    received_on: date
+    deadline: date
+    decision_deadline: date
+    final_deadline: date | None
+    woonplaatsbeginsel_deadline: date | None
+    overdue: bool
+    working_days_left: int | None
+    decided_on: date | None
+    reden_afwijzing: str | None
+    message_id: int
+    content: dict[str, Any]
+    answers: list[AnswerOut]
+
+
+class RequestList(BaseModel):
+    today: date
+    items: list[RequestOut]
+
+
+class Answered201(BaseModel):
+    message_id: int
+    identificatie: str
+    notes: list[dict[str, Any]]
+    verzoek: RequestOut
+
+
+class DueOut(BaseModel):
+    """Something to decide (or chase) by `deadline`."""
+
+    kind: Literal["verzoek_besluit", "verzoek_onderzoek", "retour_302", "retour_320"]
+    deadline: date
+    working_days_left: int
+    verzoek_id: int | None = None
+    message_id: int | None = None
+    aanbieder: str | None = None
+    bsn: str | None = None
+    referentie_aanbieder: str | None = None
+    identificatie: str | None = None
+
+    @classmethod
+    def of(cls, d: DueItem) -> DueOut:
+        return cls.model_validate(d, from_attributes=True)
+
+
+class DueItems(BaseModel):
+    today: date
+    overdue: list[DueOut]
+    soon: list[DueOut]
+
+
+def _request(session: Session, r: Request, today: date) -> RequestOut:
+    due = deadlines.due(r.due_date, today)
+    return RequestOut(
+        id=r.id,
+        kind=r.kind,  # type: ignore[arg-type]
+        aanbieder=r.aanbieder,
+        bsn=r.bsn,
+        referentie_aanbieder=r.referentie,
+        status=r.status,
+        dagtekening=r.dagtekening,
+        received_on=r.received_on,
+        deadline=r.due_date,
+        decision_deadline=r.deadline,
+        final_deadline=r.final_deadline,
+        woonplaatsbeginsel_deadline=woonplaats_deadline(r),
+        overdue=r.open and due.overdue,
+        working_days_left=due.working_days_left if r.open else None,
+        decided_on=r.decided_on,
+        reden_afwijzing=r.reden_afwijzing,
+        message_id=r.message_id,
+        content=r.content,
+        answers=[
+            AnswerOut(
+                message_id=a.message_id,
+                verzoek_antwoord=a.verzoek_antwoord,
+                reden_afwijzing=a.reden,
+                woonplaatsbeginsel=a.woonplaatsbeginsel,
+                sent_on=a.sent_on,
+                status=a.status,
+            )
+            for a in requests.answers_of(session, r.id)
+        ],
+    )
+
+
+def _refused(refusal: Refusal) -> ApiError:
+    return ApiError(refusal.status, refusal.code, refusal.message, refusal.details)
 
 
 # -- requests --------------------------------------------------------------------------------
@@ -258,31 +397,26 @@ STATUS_FILTER = Literal["open", "pending", "in_onderzoek", "honoured", "rejected
 
 @router.get("/verzoeken", summary="Requests with their deadlines", description=_STANDARD)
 def list_requests(
+    party: GemeenteDep,
+    s: SessionDep,
+    svc: ServiceDep,
     status: STATUS_FILTER = Query("open", description="open = pending or in onderzoek"),
     bsn: str | None = Query(None, pattern=r"^[0-9]{9}$"),
-    party: Party = Depends(gemeente),
-    s: Session = Depends(session),
-    svc: Service = Depends(service),
-) -> dict[str, Any]:
+) -> RequestList:
     today = svc.clock.today()
     if status == "open":
         items = [r for r in requests.open_requests(s, party.code) if bsn in (None, r.bsn)]
     else:
         wanted = None if status == "all" else status
         items = requests.requests_of(s, party.code, wanted, bsn)
-    return {"today": today.isoformat(), "items": [_request(s, r, today) for r in items]}
+    return RequestList(today=today, items=[_request(s, r, today) for r in items])
 
 
 @router.get("/verzoeken/{request_id}", summary="One request", description=_STANDARD)
-def get_request(
-    request_id: int,
-    party: Party = Depends(gemeente),
-    s: Session = Depends(session),
-    svc: Service = Depends(service),
-) -> dict[str, Any]:
+def get_request(request_id: int, party: GemeenteDep, s: SessionDep, svc: ServiceDep) -> RequestOut:
     r = requests.request_by_id(s, party.code, request_id)
     if r is None:
-        raise ApiError(404, "NOT_FOUND", f"no request {request_id} of yours")
+        raise not_found(f"request {request_id}")
     return _request(s, r, svc.clock.today())
 
 
@@ -293,49 +427,33 @@ def get_request(
     "TR365, TR378) and puts it in the provider's feed.  To honour a request, create the "
     "allocation(s) with its `referentie_aanbieder` instead.  " + _STANDARD,
     status_code=201,
-    responses={422: {"description": "refused: {code, message, details[]}"}},
+    responses=_REFUSED,
 )
 async def answer_request(
-    request_id: int,
-    body: AnswerRequest,
-    party: Party = Depends(gemeente),
-    svc: Service = Depends(service),
-) -> Any:
+    request_id: int, body: AnswerRequest, party: GemeenteDep, svc: ServiceDep
+) -> Answered201:
+    result = await run_in_threadpool(
+        svc.backoffice.answer_request,
+        party,
+        request_id,
+        verzoek_antwoord=body.verzoek_antwoord,
+        reden_afwijzing=body.reden_afwijzing,
+        woonplaatsbeginsel=body.woonplaatsbeginsel,
+        identificatie=body.identificatie,
+    )
+    if result is None:
+        raise not_found(f"request {request_id}")
+    if isinstance(result, Refusal):
+        raise _refused(result)
+    assert isinstance(result, Answered)
     with svc.factory() as s:
-        r = requests.request_by_id(s, party.code, request_id)
-        if r is None:
-            raise ApiError(404, "NOT_FOUND", f"no request {request_id} of yours")
-        ident = body.identificatie or _new_identificatie(s, party, "JW319")
-    antwoord: dict[str, Any] = {
-        "ReferentieAanbieder": r.referentie,
-        "VerzoekAntwoord": body.verzoek_antwoord,
-        "RedenAfwijzingVerzoek": body.reden_afwijzing,
-    }
-    if body.woonplaatsbeginsel:
-        antwoord["Woonplaatsbeginsel"] = {"Gemeente": body.woonplaatsbeginsel}
-    today = svc.clock.today()
-    data = {"Header": _header("JW319", party, r.aanbieder, ident, today), "Antwoord": antwoord}
-    answer = await _send(svc, party, "JW319", data)
-    if answer.status != 200:
-        return JSONResponse(_json(answer.body), status_code=answer.status)
-    with svc.factory() as s:
-        fresh = requests.request_by_id(s, party.code, request_id)
-        assert fresh is not None
-        return JSONResponse(
-            {
-                "message_id": answer.message_id,
-                "identificatie": ident,
-                "notes": _json(answer.body).get("notes", []),
-                "verzoek": _request(s, fresh, today),
-            },
-            status_code=201,
-        )
-
-
-def _json(body: bytes) -> dict[str, Any]:
-    import json
-
-    return json.loads(body)
+        verzoek = _request(s, result.request, svc.clock.today())
+    return Answered201(
+        message_id=result.message_id,
+        identificatie=result.identificatie,
+        notes=result.notes,
+        verzoek=verzoek,
+    )
 
 
 # -- allocations -----------------------------------------------------------------------------
@@ -343,28 +461,18 @@ def _json(body: bytes) -> dict[str, Any]:
 
 @router.get("/toewijzingen", summary="Allocations with their state", description=_STANDARD)
 def list_allocations(
+    party: GemeenteDep,
+    s: SessionDep,
+    svc: ServiceDep,
     aanbieder: str | None = Query(None, pattern=r"^[0-9]{8}$"),
     bsn: str | None = Query(None, pattern=r"^[0-9]{9}$"),
-    state: str | None = Query(None, description="one of " + ", ".join(allocations.STATES)),
+    state: str | None = Query(None, description="one of " + ", ".join(STATES)),
     limit: int = Query(200, ge=1, le=1000),
-    party: Party = Depends(gemeente),
-    s: Session = Depends(session),
-    svc: Service = Depends(service),
-) -> dict[str, Any]:
-    query = select(AllocationRow).where(AllocationRow.gemeente == party.code)
-    if aanbieder:
-        query = query.where(AllocationRow.aanbieder == aanbieder)
-    if bsn:
-        query = query.where(AllocationRow.bsn == bsn)
-    today = svc.clock.today()
-    items = []
-    for row in s.scalars(query.order_by(AllocationRow.nummer)):
-        st = allocations.state_of(s, row, today)
-        if state is None or st.state == state:
-            items.append(_allocation(st))
-            if len(items) >= limit:
-                break
-    return {"today": today.isoformat(), "items": items}
+) -> AllocationList:
+    items = svc.backoffice.allocations(
+        s, party.code, aanbieder=aanbieder, bsn=bsn, state=state, limit=limit
+    )
+    return AllocationList(today=svc.clock.today(), items=[AllocationOut.of(st) for st in items])
 
 
 @router.get(
@@ -375,41 +483,31 @@ def list_allocations(
     "stopped, start or stop deleted.  " + _STANDARD,
 )
 def allocation_changes(
+    party: GemeenteDep,
+    s: SessionDep,
+    svc: ServiceDep,
     since: str = Query("0", description="cursor from a previous page; 0 = from the start"),
     limit: int = Query(100, ge=1, le=500),
-    party: Party = Depends(gemeente),
-    s: Session = Depends(session),
-    svc: Service = Depends(service),
-) -> dict[str, Any]:
+) -> AllocationChanges:
     if not since.isdigit():
         raise ApiError(400, "BAD_CURSOR", "since must be a cursor returned by this endpoint")
-    rows = s.scalars(
-        select(AllocationRow)
-        .where(AllocationRow.gemeente == party.code, AllocationRow.change_seq > int(since))
-        .order_by(AllocationRow.change_seq)
-        .limit(limit)
-    ).all()
-    today = svc.clock.today()
-    items = [_allocation(allocations.state_of(s, row, today)) for row in rows]
-    return {"items": items, "next_cursor": items[-1]["cursor"] if items else since}
+    items = [
+        AllocationOut.of(st) for st in svc.backoffice.changes(s, party.code, int(since), limit)
+    ]
+    return AllocationChanges(items=items, next_cursor=items[-1].cursor if items else since)
 
 
 @router.get("/toewijzingen/{nummer}", summary="One allocation with its versions")
 def get_allocation(
-    nummer: int,
-    party: Party = Depends(gemeente),
-    s: Session = Depends(session),
-    svc: Service = Depends(service),
-) -> dict[str, Any]:
-    row = s.scalar(
-        select(AllocationRow).where(
-            AllocationRow.gemeente == party.code, AllocationRow.nummer == nummer
-        )
+    nummer: int, party: GemeenteDep, s: SessionDep, svc: ServiceDep
+) -> AllocationDetail:
+    st = svc.backoffice.allocation(s, party.code, nummer)
+    if st is None:
+        raise not_found(f"allocation {nummer}")
+    return AllocationDetail(
+        **AllocationOut.of(st).model_dump(),
+        versions=[Version.of(v) for v in st.history.versions],
     )
-    if row is None:
-        raise ApiError(404, "NOT_FOUND", f"no allocation {nummer} of yours")
-    st = allocations.state_of(s, row, svc.clock.today())
-    return _allocation(st, [_version(v) for v in allocations.versions(s, party.code, nummer)])
 
 
 @router.post(
@@ -420,135 +518,33 @@ def get_allocation(
     "TR378), stores the versions and puts the message in the provider's feed.  A refusal "
     "answers 422 {code, message, details[]} and sends nothing.  " + _STANDARD,
     status_code=201,
-    responses={422: {"description": "refused: {code, message, details[]}"}},
+    responses=_REFUSED,
 )
 async def create_allocations(
-    body: AllocationRequest,
-    party: Party = Depends(gemeente),
-    svc: Service = Depends(service),
-) -> Any:
-    # New ToewijzingNummers are planned before the intake transaction runs, so a concurrent
-    # create (another request, worker or process) can take the same number first; the intake
-    # then refuses ours with TR332 (9332) and we plan again.  Optimistic, and safe across
-    # processes because the intake serialises on the party rows.
-    wants_new = any(a.toewijzingnummer is None for a in body.toewijzingen)
-    for _attempt in range(_CREATE_ATTEMPTS - 1):
-        response = await _create_allocations(body, party, svc)
-        if not (wants_new and _refused_for_number(response)):
-            return response
-    return await _create_allocations(body, party, svc)
-
-
-_CREATE_ATTEMPTS = 5
-
-
-def _refused_for_number(response: Any) -> bool:
-    if not isinstance(response, JSONResponse) or response.status_code != 422:
-        return False
-    details = json.loads(response.body).get("details", [])
-    return any(isinstance(d, dict) and d.get("rule") == "TR332" for d in details)
-
-
-async def _create_allocations(body: AllocationRequest, party: Party, svc: Service) -> Any:
-    return await run_in_threadpool(_create_allocations_sync, body, party, svc)
-
-
-# Within one process, one gemeente's creates run one at a time (in worker threads, so the event
-# loop never waits on this lock); across processes the TR332 retry above covers the rest.
-_CREATE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-
-
-def _create_allocations_sync(body: AllocationRequest, party: Party, svc: Service) -> Any:
-    with _CREATE_LOCKS[party.code]:
-        return _create_allocations_locked(body, party, svc)
-
-
-def _create_allocations_locked(body: AllocationRequest, party: Party, svc: Service) -> Any:
-    today = svc.clock.today()
-    items = [_input(a) for a in body.toewijzingen]
-    with svc.factory() as s:
-        client = body.client or allocations.client_block(s, party.code, body.bsn)
-        if client is None:
-            raise ApiError(
-                422,
-                "CLIENT_REQUIRED",
-                "no JW301 was sent for this client before: give the client data",
-            )
-        try:
-            planned, products = allocations.plan_jw301(
-                s,
-                gemeente=party.code,
-                agb=body.aanbieder,
-                bsn=body.bsn,
-                items=items,
-                now=svc.clock.now(),
-                include_current=body.include_current,
-            )
-        except BuildError as exc:
-            raise ApiError(422, exc.code, str(exc), exc.details) from exc
-        results = allocations.run_pre_create_checks(s, planned, today)
-        ident = body.identificatie or _new_identificatie(s, party, "JW301")
-    refusals = [r for r in results if r.level == "refuse"]
-    checks = [r.__dict__ for r in results]
-    if refusals:
-        return JSONResponse(
-            {
-                "code": "REFUSED",
-                "message": f"{len(refusals)} pre-create check(s) refuse this allocation",
-                "details": checks,
-            },
-            status_code=422,
-        )
-    client = {k: v for k, v in client.items() if k != "ToegewezenProducten"}
-    client["Bsn"] = body.bsn
-    client["ToegewezenProducten"] = {"ToegewezenProduct": products}
-    data = {"Header": _header("JW301", party, body.aanbieder, ident, today), "Client": client}
-    try:
-        answer = svc.intake.receive(party.id, render.render("JW301", data))
-    except render.RenderError as exc:
-        raise ApiError(422, "INVALID_CLIENT", str(exc)) from exc
-    if answer.status != 200:
-        return JSONResponse(_json(answer.body), status_code=answer.status)
-    with svc.factory() as s:
-        rows = s.scalars(
-            select(AllocationRow).where(
-                AllocationRow.gemeente == party.code,
-                AllocationRow.nummer.in_([p["ToewijzingNummer"] for p in products]),
-            )
-        ).all()
-        out = [_allocation(allocations.state_of(s, row, today)) for row in rows]
-    return JSONResponse(
-        {
-            "message_id": answer.message_id,
-            "identificatie": ident,
-            "toewijzingen": sorted(out, key=lambda a: a["toewijzingnummer"]),
-            "warnings": [c for c in checks if c["level"] == "warn"]
-            + _json(answer.body).get("notes", []),
-        },
-        status_code=201,
+    body: AllocationRequest, party: GemeenteDep, svc: ServiceDep
+) -> Created201:
+    result = await run_in_threadpool(
+        svc.backoffice.create_allocations,
+        party,
+        aanbieder=body.aanbieder,
+        bsn=body.bsn,
+        orders=[a.order() for a in body.toewijzingen],
+        client=body.client,
+        include_current=body.include_current,
+        identificatie=body.identificatie,
     )
-
-
-def _input(a: AllocationIn) -> AllocationInput:
-    given = a.model_fields_set
-    item = AllocationInput(
-        nummer=a.toewijzingnummer,
-        referentie_aanbieder=a.referentie_aanbieder,
-        commentaar=a.commentaar,
-        toewijzingsdatum=a.toewijzingsdatum,
-        toewijzingstijd=a.toewijzingstijd,
+    if isinstance(result, Refusal):
+        raise _refused(result)
+    assert isinstance(result, Created)
+    return Created201(
+        message_id=result.message_id,
+        identificatie=result.identificatie,
+        toewijzingen=sorted(
+            (AllocationOut.of(st) for st in result.allocations),
+            key=lambda a: a.toewijzingnummer,
+        ),
+        warnings=result.warnings,
     )
-    if "product" in given:
-        item.categorie = a.product.categorie if a.product else None
-        item.code = a.product.code if a.product else None
-    for name in ("ingangsdatum", "einddatum", "reden_wijziging", "budget"):
-        if name in given:
-            setattr(item, name, getattr(a, name))
-    if "omvang" in given:
-        item.volume = a.omvang.volume if a.omvang else None
-        item.eenheid = a.omvang.eenheid if a.omvang else None
-        item.frequentie = a.omvang.frequentie if a.omvang else None
-    return item
 
 
 # -- deadlines -------------------------------------------------------------------------------
@@ -562,66 +558,28 @@ def _input(a: AllocationIn) -> AllocationInput:
     "outside the message flow, OP090x2).  " + _STANDARD,
 )
 def due_items(
+    party: GemeenteDep,
+    s: SessionDep,
+    svc: ServiceDep,
     binnen: int = Query(2, ge=0, le=60, description="soon = due within this many working days"),
-    party: Party = Depends(gemeente),
-    s: Session = Depends(session),
-    svc: Service = Depends(service),
-) -> dict[str, Any]:
-    today = svc.clock.today()
-    items: list[dict[str, Any]] = []
-    for r in requests.open_requests(s, party.code):
-        kind = "verzoek_onderzoek" if r.status == requests.IN_ONDERZOEK else "verzoek_besluit"
-        items.append(
-            {
-                "kind": kind,
-                "deadline": r.due_date,
-                "verzoek_id": r.id,
-                "aanbieder": r.aanbieder,
-                "bsn": r.bsn,
-                "referentie_aanbieder": r.referentie,
-            }
-        )
-    unanswered = s.scalars(
-        select(MessageRecord).where(
-            MessageRecord.sender == party.code,
-            MessageRecord.message_type.in_(("JW301", "JW319")),
-            MessageRecord.direction == "in",
-            MessageRecord.verdict == "sent",
-            MessageRecord.answer_id.is_(None),
-        )
+) -> DueItems:
+    overdue, soon = svc.backoffice.due_items(s, party.code, binnen)
+    return DueItems(
+        today=svc.clock.today(),
+        overdue=[DueOut.of(d) for d in overdue],
+        soon=[DueOut.of(d) for d in soon],
     )
-    for m in unanswered:
-        sent_on = m.received_at.astimezone(_tz()).date()
-        items.append(
-            {
-                "kind": "retour_302" if m.message_type == "JW301" else "retour_320",
-                "deadline": deadlines.add_working_days(sent_on, deadlines.RETOUR_WD),
-                "message_id": m.id,
-                "identificatie": m.identificatie,
-                "aanbieder": m.receiver,
-            }
-        )
-    overdue, soon = [], []
-    for item in sorted(items, key=lambda i: i["deadline"]):
-        due = deadlines.due(item["deadline"], today)
-        item.update(deadline=item["deadline"].isoformat(), working_days_left=due.working_days_left)
-        if due.overdue:
-            overdue.append(item)
-        elif due.working_days_left <= binnen:
-            soon.append(item)
-    return {"today": today.isoformat(), "overdue": overdue, "soon": soon}
-
-
-def _tz():  # type: ignore[no-untyped-def]
-    from app.clock import AMSTERDAM
-
-    return AMSTERDAM
 
 
 # -- the service clock -----------------------------------------------------------------------
 
 
+class ClockOut(BaseModel):
+    today: str
+    now: str
+
+
 @clock_router.get("/v1/clock", summary="The service's today (Dutch date) and now")
-def clock(party: Party = Depends(caller), svc: Service = Depends(service)) -> dict[str, str]:
+def clock(party: CallerDep, svc: ServiceDep) -> ClockOut:
     """What the service takes as today for TR135 and deadlines (IJW_TODAY pins it)."""
-    return {"today": svc.clock.today().isoformat(), "now": svc.clock.now().isoformat()}
+    return ClockOut(today=svc.clock.today().isoformat(), now=svc.clock.now().isoformat())

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from datetime import datetime
 
-from app.api.deps import ApiError, Service, caller, service, session
-from app.db.models import MessageRecord, Party
-from app.domain import feed
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from app.api.deps import ApiError, CallerDep, ServiceDep, SessionDep, not_found
+from app.exchange import feed, log
+from app.exchange.models import MessageRecord
 
 router = APIRouter(prefix="/v1/berichten", tags=["berichten"])
 
@@ -23,6 +24,58 @@ IB003 over 25 MB, 400 BRS14 not well-formed/not UTF-8/DTD, 400 IB004 unknown mes
 XSD errors, 403 IB002 header does not name the caller, 403 IB008 role may not send this type,
 422 IB005/IB010 addressee not served here, 422 REFUSED when a gemeente message fails the rules.
 A byte-identical resend gets the stored answer and changes nothing."""
+
+
+class Message(BaseModel):
+    """A message in a feed: the log row and its raw XML."""
+
+    message_id: int
+    message_type: str | None
+    direction: str
+    sender: str | None
+    receiver: str | None
+    identificatie: str | None
+    verdict: str
+    retour_codes: list[str]
+    answers: int | None
+    received_at: datetime
+    xml: str
+
+    @classmethod
+    def of(cls, rec: MessageRecord) -> Message:
+        return cls(
+            message_id=rec.id,
+            message_type=rec.message_type,
+            direction=rec.direction,
+            sender=rec.sender,
+            receiver=rec.receiver,
+            identificatie=rec.identificatie,
+            verdict=rec.verdict,
+            retour_codes=list(rec.retour_codes or []),
+            answers=rec.answers_id,
+            received_at=rec.received_at,
+            xml=rec.raw.decode("utf-8", errors="replace"),
+        )
+
+
+class FeedItem(Message):
+    """A polled message with its cursor."""
+
+    cursor: str
+
+
+class FeedPage(BaseModel):
+    """One page of a feed; poll again with `next_cursor`."""
+
+    items: list[FeedItem]
+    next_cursor: str
+
+
+class MessageDetail(Message):
+    """One message with our findings and the id of our answer."""
+
+    findings: list[dict[str, object]]
+    answer_id: int | None
 
 
 async def _read_limited(request: Request, limit: int) -> bytes:
@@ -44,6 +97,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     "",
     summary="Post an iJw message",
     description=_POST_DOC,
+    response_class=Response,
     responses={200: {"content": {"application/xml": {}, "application/json": {}}}},
     openapi_extra={
         "requestBody": {
@@ -52,9 +106,7 @@ async def _read_limited(request: Request, limit: int) -> bytes:
         }
     },
 )
-async def post_bericht(
-    request: Request, party: Party = Depends(caller), svc: Service = Depends(service)
-) -> Response:
+async def post_bericht(request: Request, party: CallerDep, svc: ServiceDep) -> Response:
     data = await _read_limited(request, svc.settings.max_body_bytes)
     answer = await run_in_threadpool(svc.intake.receive, party.id, data)
     headers = {"X-Message-Id": str(answer.message_id)} if answer.message_id else {}
@@ -65,31 +117,13 @@ async def post_bericht(
     )
 
 
-def _item(entry: feed.FeedItem) -> dict:
-    rec = entry.record
-    return {
-        "cursor": entry.cursor,
-        "message_id": rec.id,
-        "message_type": rec.message_type,
-        "direction": rec.direction,
-        "sender": rec.sender,
-        "receiver": rec.receiver,
-        "identificatie": rec.identificatie,
-        "verdict": rec.verdict,
-        "retour_codes": rec.retour_codes,
-        "answers": rec.answers_id,
-        "received_at": rec.received_at.isoformat(),
-        "xml": rec.raw.decode("utf-8", errors="replace"),
-    }
-
-
 @router.get("", summary="Poll the messages addressed to you")
 def poll(
+    party: CallerDep,
+    s: SessionDep,
     since: str = Query("0", description="cursor from a previous page; 0 = from the start"),
     limit: int = Query(100, ge=1, le=feed.MAX_PAGE),
-    party: Party = Depends(caller),
-    s: Session = Depends(session),
-) -> dict:
+) -> FeedPage:
     """Messages addressed to the caller, oldest first; poll again with `next_cursor`.
 
     None is skipped or repeated: cursors are the caller's own sequence numbers, handed out in
@@ -98,23 +132,17 @@ def poll(
     if not since.isdigit():
         raise ApiError(400, "BAD_CURSOR", "since must be a cursor returned by this endpoint")
     items = feed.poll(s, party, int(since), limit)
-    return {"items": [_item(i) for i in items], "next_cursor": items[-1].cursor if items else since}
+    return FeedPage(
+        items=[FeedItem(cursor=i.cursor, **Message.of(i.record).model_dump()) for i in items],
+        next_cursor=items[-1].cursor if items else since,
+    )
 
 
 @router.get("/{message_id}", summary="One message you sent or received, with our answer")
-def get_bericht(
-    message_id: int, party: Party = Depends(caller), s: Session = Depends(session)
-) -> dict:
-    rec = s.scalar(
-        select(MessageRecord).where(
-            MessageRecord.id == message_id,
-            or_(MessageRecord.from_party_id == party.id, MessageRecord.to_party_id == party.id),
-        )
-    )
+def get_bericht(message_id: int, party: CallerDep, s: SessionDep) -> MessageDetail:
+    rec = log.message_of(s, party, message_id)
     if rec is None:
-        raise ApiError(404, "NOT_FOUND", f"no message {message_id} of yours")
-    out = _item(feed.FeedItem("", rec))
-    del out["cursor"]
-    out["findings"] = rec.findings
-    out["answer_id"] = rec.answer_id
-    return out
+        raise not_found(f"message {message_id}")
+    return MessageDetail(
+        **Message.of(rec).model_dump(), findings=list(rec.findings or []), answer_id=rec.answer_id
+    )

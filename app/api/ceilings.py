@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
+from pydantic import BaseModel
 
-from app.api.deps import ApiError, Service, caller, service, session
-from app.db.models import Party
-from app.domain import ceilings
+from app.api.deps import ApiError, CallerDep, ServiceDep, SessionDep
+from app.budget import ceilings
+from app.exchange.models import Party
 from app.ijw.catalogue import Role
 
 router = APIRouter(prefix="/v1/ceilings", tags=["ceilings"])
@@ -25,11 +25,66 @@ router = APIRouter(prefix="/v1/ceilings", tags=["ceilings"])
 CSV_COLUMNS = ("aanbieder", "gemeente", "categorie", "month", "committed", "spent")
 
 
-def _year(year: int | None, svc: Service) -> int:
+class Forecast(BaseModel):
+    """When the ceiling runs out: at the spending rate, and by cumulative commitment."""
+
+    spending_rate_per_day: int | None
+    runs_out_on: str | None
+    committed_runs_out_on: str | None
+
+
+class CeilingOut(BaseModel):
+    """A ceiling with its figures (eurocents)."""
+
+    id: int
+    name: str
+    year: int
+    kind: Literal["hard", "soft"]
+    amount: int
+    aanbieders: list[str]
+    categories: list[str] | None
+    gemeente: str | None
+    committed: int
+    spent: int
+    usage: int
+    remaining: int
+    percentage: float | None
+    status: Literal["ok", "warning", "exceeded"]
+    forecast: Forecast
+
+
+class CeilingList(BaseModel):
+    year: int
+    items: list[CeilingOut]
+
+
+class UtilisationRow(BaseModel):
+    aanbieder: str
+    gemeente: str
+    categorie: str | None
+    month: str
+    committed: int
+    spent: int
+
+
+class Totals(BaseModel):
+    committed: int
+    spent: int
+    spent_all_years: int
+
+
+class UtilisationOut(BaseModel):
+    year: int
+    gemeenten: list[str]
+    totals: Totals
+    items: list[UtilisationRow]
+
+
+def _year(year: int | None, svc: ServiceDep) -> int:
     return year or svc.clock.today().year
 
 
-def _anchor(s: Session, party: Party, gemeente: str | None) -> str:
+def _anchor(party: Party, gemeente: str | None) -> str:
     """The gemeente whose region the figures cover."""
     if party.role == Role.GEMEENTE:
         return party.code
@@ -40,32 +95,37 @@ def _anchor(s: Session, party: Party, gemeente: str | None) -> str:
 
 @router.get("", summary="Ceilings with committed, spent, usage and forecast")
 def list_ceilings(
+    party: CallerDep,
+    s: SessionDep,
+    svc: ServiceDep,
     year: int | None = Query(None, description="default: this year"),
     gemeente: str | None = Query(None, description="providers: the gemeente of the region"),
-    party: Party = Depends(caller),
-    s: Session = Depends(session),
-    svc: Service = Depends(service),
-) -> dict[str, Any]:
+) -> CeilingList:
     y = _year(year, svc)
     items = [
-        st.as_dict()
-        for st in ceilings.statuses(s, _anchor(s, party, gemeente), y, svc.clock.today())
+        CeilingOut.model_validate(st.as_dict())
+        for st in ceilings.statuses(s, _anchor(party, gemeente), y, svc.clock.today())
         if party.role == Role.GEMEENTE or party.code in st.aanbieders
     ]
-    return {"year": y, "items": items}
+    return CeilingList(year=y, items=items)
 
 
-@router.get("/utilisation", summary="Committed and spent per provider, category, gemeente, month")
+@router.get(
+    "/utilisation",
+    summary="Committed and spent per provider, category, gemeente, month",
+    response_model=UtilisationOut,
+    responses={200: {"content": {"text/csv": {}}}},
+)
 def utilisation(
+    party: CallerDep,
+    s: SessionDep,
+    svc: ServiceDep,
     year: int | None = Query(None, description="default: this year"),
     gemeente: str | None = Query(None, description="providers: the gemeente of the region"),
     format: str = Query("json", pattern="^(json|csv)$"),
-    party: Party = Depends(caller),
-    s: Session = Depends(session),
-    svc: Service = Depends(service),
 ) -> Any:
     y = _year(year, svc)
-    util = ceilings.utilisation(s, _anchor(s, party, gemeente), y)
+    util = ceilings.utilisation(s, _anchor(party, gemeente), y)
     rows = util.rows()
     if party.role == Role.AANBIEDER:
         rows = [r for r in rows if r["aanbieder"] == party.code]
@@ -79,16 +139,16 @@ def utilisation(
             media_type="text/csv",
             headers={"Content-Disposition": f'attachment; filename="utilisation-{y}.csv"'},
         )
-    return {
-        "year": y,
-        "gemeenten": util.gemeenten,
-        "totals": {
-            "committed": sum(r["committed"] for r in rows),
-            "spent": sum(r["spent"] for r in rows),
+    return UtilisationOut(
+        year=y,
+        gemeenten=util.gemeenten,
+        totals=Totals(
+            committed=sum(r["committed"] for r in rows),
+            spent=sum(r["spent"] for r in rows),
             # every year: reconciles with the TotaalToegekendBedrag of all JW325s in scope
-            "spent_all_years": ceilings.spent_all_years(
+            spent_all_years=ceilings.spent_all_years(
                 s, util.gemeenten, party.code if party.role == Role.AANBIEDER else None
             ),
-        },
-        "items": rows,
-    }
+        ),
+        items=[UtilisationRow.model_validate(r) for r in rows],
+    )

@@ -349,12 +349,12 @@ class _Run:
             for node in model.walk(forward.root):
                 counts[node.name] = counts.get(node.name, 0) + 1
                 for code in wanted.pop(f"{node.name}[{counts[node.name]}]", []):
-                    decision.add(node, code)
+                    decision.add_code(node, code)
             if wanted:
                 raise StepFailure(f"step {index}: no class {sorted(wanted)} in the {forward.name}")
         elif header_codes and header_codes != ["0200"]:
             for code in header_codes:
-                decision.reject_header(code)
+                decision.reject_header_code(code)
         data = retour.build_retour(
             forward,
             decision,

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from app.ijw.catalogue import CATALOGUE
-from app.ijw.catalogue.xsd_model import BASIS_XSD_VERSION, MESSAGES
+from app.ijw.header import forward_header
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z]+)(?::([^}]*))?\s*\}\}")
 STEP_KINDS = ("send", "poll", "request")
@@ -211,14 +211,6 @@ CLIENT_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
-def xsd_versie(message: str) -> dict[str, str]:
-    """The XsdVersie block from the schema appinfo (IV034)."""
-    return {
-        "BasisschemaXsdVersie": BASIS_XSD_VERSION,
-        "BerichtXsdVersie": MESSAGES[message].xsd_version,
-    }
-
-
 def forward_message(
     kind: str,
     body: dict[str, Any],
@@ -231,15 +223,7 @@ def forward_message(
 ) -> dict[str, Any]:
     """A model-shaped forward message: our header + `body` with client defaults filled in."""
     data = copy.deepcopy(body)
-    head: dict[str, Any] = {
-        "BerichtCode": MESSAGES[kind].code,
-        "BerichtVersie": 3,
-        "BerichtSubversie": 2,
-        "Afzender": sender,
-        "Ontvanger": receiver,
-        "BerichtIdentificatie": {"Identificatie": identificatie, "Dagtekening": dagtekening},
-        "XsdVersie": xsd_versie(kind),
-    }
+    head = forward_header(kind, sender, receiver, identificatie, dagtekening)
     head.update(header or {})
     client = data.get("Client")
     if isinstance(client, dict) and kind in CLIENT_DEFAULTS:

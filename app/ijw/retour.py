@@ -15,28 +15,15 @@ from datetime import date
 from typing import Any
 
 from app.ijw.catalogue import CATALOGUE, retour_classes
-from app.ijw.catalogue.xsd_model import BASIS_XSD_VERSION, MESSAGES
+from app.ijw.catalogue.xsd_model import MESSAGES
+from app.ijw.header import BERICHT_SUBVERSIE, BERICHT_VERSIE, Versions
 from app.ijw.model import Message, Node, many
+from app.ijw.rules.catalogue import meta
 
 TECHNICAL_REJECTION = "0001"
 NO_REMARKS = "0200"
 NOT_ASSESSED = "0233"
 DECLARATION_APPROVED = "8001"
-
-
-@dataclass(frozen=True)
-class Versions:
-    """What we write as our own versions (spec §2.1, §7 Q7): appinfo unless configured."""
-
-    xsd: str | None = None  # overrides both BasisschemaXsdVersie and BerichtXsdVersie
-    xslt: str | None = None  # XsltVersie is only written when configured
-
-    def xsd_block(self, message: str) -> dict[str, str]:
-        """The XsdVersie block of one of our messages."""
-        return {
-            "BasisschemaXsdVersie": self.xsd or BASIS_XSD_VERSION,
-            "BerichtXsdVersie": self.xsd or MESSAGES[message].xsd_version,
-        }
 
 
 @dataclass
@@ -58,15 +45,25 @@ class Decision:
     def accepted(self) -> bool:
         return not self.header and not any(self.errors.values())
 
-    def add(self, node: Node, code: str, rule: str | None = None) -> None:
-        """Record one code on a class (each code once per class) and the rule behind it."""
+    def add(self, node: Node, rule: str) -> None:
+        """Record that `rule` failed on a class: its retourcode (from the rule catalogue, each
+        code once per class) and the finding."""
+        self.add_code(node, meta(rule).retourcode, rule)
+
+    def add_code(self, node: Node, code: str, rule: str | None = None) -> None:
+        """Record a retourcode on a class; `rule` None for a code no rule of ours gives (a
+        provider's retour built by the harness or a test)."""
         codes = self.errors.setdefault(node, [])
         if code not in codes:
             codes.append(code)
         self.findings.append({"rule": rule, "retourcode": code, "location": [node.path]})
 
-    def reject_header(self, code: str, rule: str | None = None, location: str = "") -> None:
-        """Reject the whole message with a header code (9056, 8848, S300, 0001)."""
+    def reject_header(self, rule: str, location: str = "") -> None:
+        """Reject the whole message with the header code of `rule` (9056, 8848, S300)."""
+        self.reject_header_code(meta(rule).retourcode, rule, location)
+
+    def reject_header_code(self, code: str, rule: str | None = None, location: str = "") -> None:
+        """Reject the whole message with a header code (also one no rule of ours gives)."""
         if code not in self.header:
             self.header.append(code)
         self.findings.append({"rule": rule, "retourcode": code, "location": [location]})
@@ -162,21 +159,27 @@ class DeclarationDecision:
     clients: dict[Node, list[str]] = field(default_factory=dict)
     findings: list[dict[str, Any]] = field(default_factory=list)
 
-    def reject(self, prestatie: Node, code: str, rule: str | None = None) -> None:
-        """Record one code on a prestatie (each code once) and the rule behind it."""
+    def reject(self, prestatie: Node, rule: str) -> None:
+        """Record that `rule` failed on a prestatie: its retourcode (each code once) and the
+        finding."""
+        code = meta(rule).retourcode
         codes = self.prestaties.setdefault(prestatie, [])
         if code not in codes:
             codes.append(code)
         self.findings.append({"rule": rule, "retourcode": code, "location": [prestatie.path]})
 
-    def reject_header(self, code: str, rule: str | None = None, location: str = "") -> None:
-        """Reject the whole declaration message with a header code (0001, 9056, 8848, S300)."""
+    def reject_header(self, rule: str, location: str = "") -> None:
+        """Reject the whole declaration message with the header code of `rule` (9056, 8848,
+        S300)."""
+        code = meta(rule).retourcode
         if code not in self.header:
             self.header.append(code)
         self.findings.append({"rule": rule, "retourcode": code, "location": [location]})
 
-    def reject_declaration(self, code: str, rule: str | None = None, location: str = "") -> None:
-        """Reject the declaration as a whole (9333, 8214): nothing is booked."""
+    def reject_declaration(self, rule: str, location: str = "") -> None:
+        """Reject the declaration as a whole with the code of `rule` (9333, 8214): nothing is
+        booked."""
+        code = meta(rule).retourcode
         if code not in self.declaration:
             self.declaration.append(code)
         self.findings.append({"rule": rule, "retourcode": code, "location": [location]})
@@ -208,8 +211,8 @@ def build_declaration_answer(
     h = declaration.header
     header: dict[str, Any] = {
         "BerichtCode": MESSAGES["JW325"].code,
-        "BerichtVersie": 3,
-        "BerichtSubversie": 2,
+        "BerichtVersie": BERICHT_VERSIE,
+        "BerichtSubversie": BERICHT_SUBVERSIE,
         "Afzender": h["Ontvanger"],
         "Ontvanger": h["Afzender"],
         "BerichtIdentificatie": {"Identificatie": identificatie, "Dagtekening": today},
@@ -263,3 +266,24 @@ def build_declaration_answer(
     else:
         answer["RetourCodes"] = {"RetourCode": [DECLARATION_APPROVED]}
     return data
+
+
+def codes_in(node: Any) -> list[str]:
+    """Every RetourCode in a retour message (or part of one), in document order."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "RetourCodes":
+                found.extend(value.get("RetourCode", []))
+            else:
+                found.extend(codes_in(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(codes_in(item))
+    return found
+
+
+def voids(codes: Iterable[str]) -> bool:
+    """Whether a retour with these codes rejects its forward message as a whole: any code other
+    than 0200/0233 (IV032: level 3/4 findings reject the message; 0001 and header codes do)."""
+    return any(c not in (NO_REMARKS, NOT_ASSESSED) for c in codes)

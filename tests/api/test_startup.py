@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.api.app import create_app
+from app.bootstrap import create_app
 from app.config import Settings
 from app.db.migrate import SchemaNotCurrent
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from app.cli import main
+from app.bootstrap import main
 from app.db.base import make_engine, session_factory
-from app.domain.parties import authenticate
+from app.exchange.parties import authenticate
 from tests.support import messages as m
 
 

@@ -12,18 +12,20 @@ from tests.conftest import Api
 
 @pytest.fixture
 def make_api(db_engine) -> Iterator[Callable[[date], Api]]:
-    """`make_api(today)`: the app (in-process, over httpx) with its clock pinned to `today`."""
+    """`make_api(today, wiring=None)`: the app (in-process, over httpx) with its clock pinned
+    to `today`, wired as `wiring` says (the composition root's default otherwise)."""
     from fastapi.testclient import TestClient
 
-    from app.api.app import create_app
+    from app.bootstrap import Wiring, create_app
     from app.clock import FixedClock
     from app.config import Settings
 
     opened: list[tuple[TestClient, object]] = []
 
-    def make(today: date) -> Api:
+    def make(today: date, wiring: Wiring | None = None) -> Api:
         clock = FixedClock(today)
-        app = create_app(Settings(database_url=db_engine.url.render_as_string(False)), clock)
+        settings = Settings(database_url=db_engine.url.render_as_string(False))
+        app = create_app(settings, clock, wiring)
         client = TestClient(app)
         client.__enter__()
         opened.append((client, app))

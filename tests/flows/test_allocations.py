@@ -12,8 +12,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from app.db.base import session_factory, transaction
-from app.db.flows import AllocationChangeRow, AllocationVersionRow
-from app.domain import allocations
+from app.flows.allocations import store as allocations
+from app.flows.allocations.models import AllocationChangeRow, AllocationVersionRow
 from tests.money.support import Decl, P, load_contracts, post_325
 from tests.support import messages as m
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from app.domain import allocations
-from app.domain.allocations import CheckResult
+from app.bootstrap import Wiring
+from app.flows.allocations.planning import CheckResult
 from tests.support import messages as m
 
 G, OTHER_G, AGB = "0363", "0599", "12345678"
@@ -95,17 +95,17 @@ def test_unknown_client_needs_client_data(office):
     assert r.status_code == 422 and r.json()["code"] == "CLIENT_REQUIRED"
 
 
-def test_pre_create_checks_can_refuse_or_warn(office, monkeypatch):
-    api, t = office
+def test_pre_create_checks_can_refuse_or_warn(office, make_api):
+    _, t = office
     seen = []
 
     def ceiling(session, planned, today):
         seen.append((len(planned), today))
-        if planned[0].code == "45A06":
+        if planned[0].allocation.code == "45A06":
             return [CheckResult("refuse", "CEILING", "hard ceiling reached", {"left": 0})]
         return [CheckResult("warn", "CEILING_SOON", "90% of the ceiling used", {"left": 100})]
 
-    monkeypatch.setattr(allocations, "PRE_CREATE_CHECKS", [ceiling])
+    api = make_api(TODAY, Wiring(pre_create_checks=[ceiling]))
     r = create(api, t["gemeente"], NEW)
     assert r.status_code == 201 and r.json()["warnings"][0]["code"] == "CEILING_SOON"
     r = create(api, t["gemeente"], {**NEW, "product": {"categorie": "45", "code": "45A06"}})
@@ -237,7 +237,7 @@ def _retour_302(xml301: bytes, codes: list[str] | None = None) -> bytes:
     forward = model.to_model(tree, info)
     decision = retour.Decision()
     for code in codes or []:
-        decision.add(forward.root["Client"]["ToegewezenProducten"]["ToegewezenProduct"][0], code)
+        decision.add_code(forward.root["Client"]["ToegewezenProducten"]["ToegewezenProduct"][0], code)
     data = retour.build_retour(forward, decision, identificatie="P1", today=TODAY)
     return render.render("JW302", data)
 

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from app.cli import main
+from app.bootstrap import main
 from app.db.base import session_factory, transaction
-from app.domain import codelists
-from app.domain.codelists import GemeenteCode, merge_snapshot, parse_csv, shipped_list
+from app.reference import codelists
+from app.reference.codelists import GemeenteCode, merge_snapshot, parse_csv, shipped_list
 
 
 def test_shipped_list_has_the_2026_municipalities_and_the_merged_ones():

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.domain.deadlines import add_working_days, due, is_working_day, working_days_between
+from app.reference.deadlines import add_working_days, due, is_working_day, working_days_between
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.db.base import session_factory, transaction
-from app.domain import requests
+from app.flows.requests import store as requests
 from app.harness.runner import retour_codes
 from tests.support import messages as m
 

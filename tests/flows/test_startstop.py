@@ -7,11 +7,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.bootstrap import Wiring
 from app.db.base import session_factory, transaction
-from app.db.flows import StartRow, StopRow
-from app.db.models import MessageRecord
-from app.domain import startstop
+from app.exchange.models import MessageRecord
+from app.flows.deliveries import store as startstop
+from app.flows.deliveries.models import StartRow, StopRow
 from app.harness.runner import retour_codes
+from tests.conftest import TEST_TODAY
 from tests.support import messages as m
 
 G, AGB = "0363", "12345678"
@@ -110,22 +112,22 @@ def test_a_failure_while_storing_rolls_back_everything(api, monkeypatch):
     _, provider = setup(api)
     before = count(api, MessageRecord)
 
-    def boom(self):  # the effect is half written when this raises
-        self.ctx.session.add(
+    def boom(session, plan, message_id, now):  # the effect is half written when this raises
+        session.add(
             StartRow(
                 gemeente=G,
                 aanbieder=AGB,
                 bsn=B1,
                 nummer=1001,
                 begindatum=date(2026, 2, 2),
-                message_id=self.ctx.record.id,
-                created_at=self.ctx.now,
+                message_id=message_id,
+                created_at=now,
             )
         )
-        self.ctx.session.flush()
+        session.flush()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(startstop._Evaluation, "store", boom)
+    monkeypatch.setattr(startstop, "save", boom)  # fault injection: the store fails mid-write
     with pytest.raises(RuntimeError):
         post_starts(api, provider, "S1", [start()])
     assert count(api, StartRow) == 0 and count(api, MessageRecord) == before
@@ -157,12 +159,12 @@ def test_product_or_date_mismatch_is_logged_not_rejected(api, caplog):
     assert "Begindatum outside the allocation" in notes[0]
 
 
-def test_taakgericht_hook_allows_a_start_without_number(api, monkeypatch):
+def test_taakgericht_hook_allows_a_start_without_number(api, make_api):
     _, provider = setup(api)
     bare = start()
     del bare["ToewijzingNummer"]
     assert post_starts(api, provider, "S1", [bare])["StartProduct[1]"] == ["9019"]
-    monkeypatch.setattr(startstop, "TAAKGERICHT", [lambda s, g, a, cat, code: cat == "45"])
+    api = make_api(TEST_TODAY, Wiring(taakgericht=lambda s, g, a, cat, code: cat == "45"))
     assert post_starts(api, provider, "S2", [bare]) == {}
     assert post_starts(api, provider, "S3", [{**bare, "Begindatum": date(2026, 2, 9)}]) == {
         "Header[1]": ["0200"],

@@ -24,7 +24,7 @@ import httpx
 import pytest
 from sqlalchemy import make_url, text
 
-from app.harness.cli import db_provisioner
+from app.cli.harness import db_provisioner
 from app.harness.runner import Harness
 from app.harness.scenario import load
 from tests.conftest import POSTGRES_ENV
@@ -43,7 +43,7 @@ def _free_port() -> int:
 def live_server(database_url: str, today: date) -> Iterator[str]:
     """`ijw db upgrade` then `ijw serve` on a free port; yields the base URL."""
     env = {**os.environ, "IJW_DATABASE_URL": database_url, "IJW_TODAY": today.isoformat()}
-    cli = [sys.executable, "-m", "app.cli"]
+    cli = [sys.executable, "-m", "app.bootstrap"]
     subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=ROOT)
     port = _free_port()
     # The server logs every message to stderr: a file, not a pipe nobody reads while the

@@ -10,10 +10,10 @@ from lxml import etree
 from sqlalchemy import Engine
 
 from app.db.base import session_factory, transaction
-from app.db.flows import AllocationRow, AllocationVersionRow
-from app.db.models import MessageRecord
-from app.domain.contracts import import_document
+from app.exchange.models import MessageRecord
+from app.flows.allocations.models import AllocationRow, AllocationVersionRow
 from app.ijw.render import render
+from app.reference.contracts import import_document
 from tests.support import messages as m
 
 GEMEENTE, AGB, OTHER_AGB = "0363", "12345678", "87654321"
@@ -202,7 +202,7 @@ class Decl:
         return self
 
     def xml(self) -> bytes:
-        from app.domain.volumes import month_end
+        from app.ijw.volumes import month_end
 
         total = sum(p.signed() for ps in self.clients.values() for p in ps)
         data = {

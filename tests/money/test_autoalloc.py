@@ -9,8 +9,8 @@ from datetime import date
 from lxml import etree
 from sqlalchemy import select
 
+from app.budget.models import AutoDecision
 from app.db.base import session_factory, transaction
-from app.db.money import AutoDecision
 from tests.money.support import AGB, GEMEENTE, contract_doc, load_contracts, parties
 from tests.money.test_ceilings import CLIENT
 from tests.support import messages as m

@@ -10,10 +10,11 @@ from fractions import Fraction
 
 from sqlalchemy import func, select
 
+from app.budget import ceilings
+from app.budget.ceilings import forecast, monthly_value, unit_tariff
 from app.db.base import session_factory, transaction
-from app.db.money import Declaration, PrestatieLine
-from app.domain import ceilings
-from app.domain.ceilings import Valued, forecast, monthly_value, unit_tariff
+from app.flows.allocations.store import Allocation
+from app.flows.declarations.models import Declaration, PrestatieLine
 from tests.money.support import (
     AGB,
     GEMEENTE,
@@ -31,9 +32,10 @@ from tests.support.messages import BACKOFFICE_CLIENT, bsn
 A, B, C = bsn(1), bsn(3), bsn(4)
 
 
-def valued(**kw) -> Valued:
+def valued(**kw) -> Allocation:
     base = dict(
         gemeente=GEMEENTE,
+        bsn="999990019",
         aanbieder=AGB,
         nummer=1,
         categorie="45",
@@ -46,7 +48,7 @@ def valued(**kw) -> Valued:
         budget=None,
     )
     base.update(kw)
-    return Valued(**base)
+    return Allocation(**base)
 
 
 # --------------------------------------------------------------------------- valuation

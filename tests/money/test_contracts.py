@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db.base import session_factory, transaction
-from app.db.money import ContractTariff, Product, Region
-from app.domain.contracts import (
+from app.reference.contracts import (
     ContractImportError,
     contract_schema,
     demo_document,
@@ -19,6 +18,7 @@ from app.domain.contracts import (
     import_document,
     load_contracts,
 )
+from app.reference.models import ContractTariff, Product, Region
 from tests.money.support import AGB, GEMEENTE, contract_doc
 
 
@@ -155,7 +155,7 @@ def test_api_import_export_and_scoping(api):
 
 
 def test_cli_import_export(db_engine, tmp_path, capsys):
-    from app.cli import main
+    from app.bootstrap import main
 
     url = db_engine.url.render_as_string(hide_password=False)
     path = tmp_path / "contracts.json"
@@ -174,7 +174,7 @@ def test_cli_import_export(db_engine, tmp_path, capsys):
 
 
 def test_cli_ceiling_report(db_engine, tmp_path, capsys):
-    from app.cli import main
+    from app.bootstrap import main
 
     url = db_engine.url.render_as_string(hide_password=False)
     path = tmp_path / "contracts.json"

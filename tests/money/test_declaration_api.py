@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.domain.volumes import month_end
+from app.ijw.volumes import month_end
 from tests.money.support import AGB, Answer325, Decl, P, load_contracts, parties, post_325
 from tests.money.support import seed_allocation as alloc
 from tests.support.messages import bsn

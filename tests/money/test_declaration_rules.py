@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.domain.contracts import ContractBook, TariffRow
-from app.domain.declarations import (
-    AllocationView,
+from app.flows.allocations.store import Allocation
+from app.flows.declarations.rules import (
     Judge,
     Ledger,
     Line,
@@ -18,12 +17,13 @@ from app.domain.declarations import (
     judge_lines,
     round_half_up,
 )
-from app.domain.products import Catalogue, ProductRow
+from app.reference.contracts import ContractBook, TariffRow
+from app.reference.products import Catalogue, ProductRow
 
 G, AGB, BSN = "0363", "12345678", "999990019"
 
 
-def alloc(nummer: int = 1, **kw) -> AllocationView:
+def alloc(nummer: int = 1, **kw) -> Allocation:
     base = dict(
         gemeente=G,
         nummer=nummer,
@@ -38,7 +38,7 @@ def alloc(nummer: int = 1, **kw) -> AllocationView:
         frequentie="2",
     )
     base.update(kw)
-    return AllocationView(**base)
+    return Allocation(**base)
 
 
 _POS = iter(range(1, 10**6))

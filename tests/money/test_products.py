@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from app.db.base import session_factory, transaction
-from app.db.money import Product, Region, RegionMember
-from app.domain.products import load_catalogue, product_known
+from app.reference.models import Product, Region, RegionMember
+from app.reference.products import load_catalogue, product_known
 
 
 def _region(s, *, codes=()) -> Region:

@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.domain import volumes as v
-from app.domain.volumes import Omvang
+from app.ijw import volumes as v
+from app.ijw.volumes import Omvang
 
 dates = st.dates(min_value=date(2021, 1, 1), max_value=date(2030, 12, 31))
 

@@ -117,7 +117,7 @@ def test_big_declaration_is_deterministic_and_seeded():
 def test_volumes_within_the_section_4_5_maxima(bundle):
     """Cross-check with the volume maths the declaration flow uses (TR321 per prestatie,
     TR322 summed over each allocation)."""
-    from app.domain import volumes
+    from app.ijw import volumes
 
     allocations = {a.toewijzingnummer: a for a in bundle.allocations}
     totals: dict[int, int] = defaultdict(int)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.ijw.model import Message, Node
-from app.ijw.rules.engine import Emit, rule
+from app.ijw.rules.registry import Emit, rule
 
 
 def _antwoord(message: Message) -> Node | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from app.ijw.model import Message, Node, many
-from app.ijw.rules.engine import Emit, rule
 from app.ijw.rules.level2.common import (
     birth_dates,
     client,
@@ -13,6 +12,7 @@ from app.ijw.rules.level2.common import (
     names,
     years_before,
 )
+from app.ijw.rules.registry import Emit, rule
 
 _BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
 

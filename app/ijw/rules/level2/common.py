@@ -15,7 +15,7 @@ from typing import Any
 
 from app.ijw.catalogue import CONTENT_OF
 from app.ijw.model import Message, Node, many
-from app.ijw.rules.engine import memo
+from app.ijw.rules.registry import memo
 
 # Cut-off date of CD080, CD095, CD096, CS338 and CS343 ("groter dan 31-12-2020 of leeg").
 END_2020 = date(2020, 12, 31)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from app.ijw.model import Message
-from app.ijw.rules.engine import Emit, rule
 from app.ijw.rules.level2.common import contacts
+from app.ijw.rules.registry import Emit, rule
 
 # CS089: four digits, the first not 0, then two letters, no space.  The rule text only asks for
 # "the format of a Dutch postcode" (PostNL writes the letters in capitals); the official checker's

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from app.ijw.model import Message, Node, many
-from app.ijw.rules.engine import Emit, rule
 from app.ijw.rules.level2.common import (
     birth_dates,
     client,
@@ -15,6 +14,7 @@ from app.ijw.rules.level2.common import (
     prestaties,
     toegewezen,
 )
+from app.ijw.rules.registry import Emit, rule
 
 
 def _dates(message: Message) -> Iterator[tuple[Node, str]]:

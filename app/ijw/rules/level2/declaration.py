@@ -12,7 +12,6 @@ from datetime import date
 
 from app.ijw.catalogue import BASIS_NAMESPACE
 from app.ijw.model import Message, Node
-from app.ijw.rules.engine import Emit, rule
 from app.ijw.rules.level2.common import (
     content,
     dagtekening_loc,
@@ -22,6 +21,7 @@ from app.ijw.rules.level2.common import (
     signed,
     years_before,
 )
+from app.ijw.rules.registry import Emit, rule
 
 _FROM_2021 = date(2021, 1, 1)
 _ALNUM = re.compile(r"[A-Za-z0-9]+")

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.ijw.model import Message, Node, many
-from app.ijw.rules.engine import Emit, rule
 from app.ijw.rules.level2.common import client, content, declaration, verzoek
+from app.ijw.rules.registry import Emit, rule
 
 # Key of each repeating class: paths of single children, relative to the class.
 KEYS: dict[str, tuple[tuple[str, ...], ...]] = {

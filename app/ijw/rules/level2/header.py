@@ -1,7 +1,7 @@
 """Header constraints shared by every message."""
 
 from app.ijw.model import Message
-from app.ijw.rules.engine import Emit, rule
+from app.ijw.rules.registry import Emit, rule
 
 
 @rule("CS025")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.ijw.model import Message, Node
-from app.ijw.rules.engine import Emit, rule
 from app.ijw.rules.level2.common import (
     AANGEVRAAGD,
     END_2020,
@@ -24,6 +23,7 @@ from app.ijw.rules.level2.common import (
     requested_products,
     toegewezen,
 )
+from app.ijw.rules.registry import Emit, rule
 
 
 def _with_product(message: Message) -> Iterable[tuple[Node, Period]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.ijw.model import Message, many
-from app.ijw.rules.engine import Emit, rule
 from app.ijw.rules.level2.common import aangevraagd, dagtekening_loc, nieuw, verzoek
+from app.ijw.rules.registry import Emit, rule
 
 # Verwijzer types that have a ZorgverlenerCode (AGB): huisarts, jeugdarts, GI, medisch specialist.
 _VERWIJZER_MET_CODE = ("02", "03", "04", "05")

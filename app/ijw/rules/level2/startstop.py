@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.ijw.model import Message, many
-from app.ijw.rules.engine import Emit, rule
 from app.ijw.rules.level2.common import client, content
+from app.ijw.rules.registry import Emit, rule
 
 
 def _deliveries(message: Message) -> list:

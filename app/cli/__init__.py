@@ -1,0 +1,1 @@
+"""The `ijw` command line, one module per command group (run through `app.bootstrap.main`)."""

@@ -1,0 +1,59 @@
+"""Header rules (levels 3/4): run on every XSD- and level-2-valid message before its flow.
+
+A header rule returns (rule, location) pairs; any of them rejects the whole message with the
+rule's retourcode from the rule catalogue.  The generic ones live here (TR056, TR135); the
+composition root adds those owned by other packages (TR378 needs the CBS code list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import select
+
+from app.exchange.flow import GEMEENTE_SENDS, Context
+from app.exchange.models import MessageRecord
+from app.ijw.retour import Decision, DeclarationDecision
+
+HeaderFinding = tuple[str, str]
+"""(rule, location) of a failed header rule."""
+
+HeaderRule = Callable[[Context], list[HeaderFinding]]
+
+
+def tr056_identificatie_unique(ctx: Context) -> list[HeaderFinding]:
+    """TR056 (9056): Identificatie not used before by this sender for this message type."""
+    msg = ctx.message
+    query = select(MessageRecord.id).where(
+        MessageRecord.message_type == msg.name,
+        MessageRecord.sender == msg.sender,
+        MessageRecord.identificatie == msg.identificatie,
+        MessageRecord.direction == "in",
+        MessageRecord.verdict != "refused",  # refused at level 1 = never received
+        MessageRecord.id != ctx.record.id,
+    )
+    if msg.name in GEMEENTE_SENDS:
+        # our own outbound: only messages that actually left count (a refused draft did not)
+        query = query.where(MessageRecord.verdict == "sent")
+    used = ctx.session.scalar(query.limit(1))
+    loc = msg.header.loc("BerichtIdentificatie", "Identificatie")
+    return [("TR056", loc)] if used is not None else []
+
+
+def tr135_dagtekening_not_future(ctx: Context) -> list[HeaderFinding]:
+    """TR135 (8848): Dagtekening is not after the system date."""
+    if ctx.message.dagtekening > ctx.today:
+        return [("TR135", ctx.message.header.loc("BerichtIdentificatie", "Dagtekening"))]
+    return []
+
+
+GENERIC: tuple[HeaderRule, ...] = (tr056_identificatie_unique, tr135_dagtekening_not_future)
+
+
+def judge_header(
+    rules: Sequence[HeaderRule], ctx: Context, decision: Decision | DeclarationDecision
+) -> None:
+    """Run every header rule; each finding rejects the message with its rule's code."""
+    for header_rule in rules:
+        for rule, location in header_rule(ctx):
+            decision.reject_header(rule, location)
