@@ -3,7 +3,7 @@ with lxml parse + XSD of the same file, on SQLite and PostgreSQL, with peak memo
 
     .venv/bin/python bench/declaration_bench.py [--prestaties 26000] [--postgres URL] [--rejected]
 
-The declaration comes from `app.ijw.samples.declaration_with_allocations` (about 1 kB per
+The declaration comes from `testkit.samples.declaration_with_allocations` (about 1 kB per
 prestatie; 26,000 prestaties for 6,500 clients is the 25 MB limit of OP179).  Its allocations
 are put in the flows store and a contract region is imported whose catalogue and tariffs match
 them, so every prestatie passes every rule (the bench checks that the JW325 approves all of
@@ -59,7 +59,7 @@ def prepare(n: int, seed: int) -> tuple[bytes, list[dict[str, Any]], dict[str, A
     of its first allocation (prestaties re-priced: IngediendBedrag = volume x tariff, TR346).
     """
     from app.ijw.render import render
-    from app.ijw.samples import declaration_with_allocations
+    from testkit.samples import declaration_with_allocations
 
     bundle = declaration_with_allocations(
         n, seed=seed, periode=PERIODE, gemeente=GEMEENTE, aanbieder=AGB

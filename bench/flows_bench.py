@@ -41,7 +41,7 @@ def _bsn(n: int) -> str:
 def messages(i: int) -> list[tuple[str, str, bytes, str | None]]:
     """(sender role, type, body, expected retour codes as text or None) for client i."""
     from app.ijw.render import render
-    from tests.support import messages as m
+    from testkit import messages as m
 
     bsn, n = _bsn(i), 100_000 + 2 * i
     products = [
@@ -56,7 +56,7 @@ def messages(i: int) -> list[tuple[str, str, bytes, str | None]]:
         }
         for nr, code in ((n, "45A04"), (n + 1, "45A06"))
     ]
-    a301 = m.jw301(G, AGB, f"T{i}", client_bsn=bsn, products=products)
+    a301 = m.jw301_for(G, AGB, f"T{i}", client_bsn=bsn, products=products)
     starts = [
         {
             "ToewijzingNummer": nr,
@@ -67,8 +67,8 @@ def messages(i: int) -> list[tuple[str, str, bytes, str | None]]:
         }
         for nr, code in ((n, "45A04"), (n + 1, "45A06"))
     ]
-    s305 = m.jw305(AGB, G, f"S{i}", client_bsn=bsn, starts=starts)
-    s307 = m.jw305(AGB, G, f"E{i}", client_bsn=bsn, day=date(2026, 6, 1))
+    s305 = m.jw305_for(AGB, G, f"S{i}", client_bsn=bsn, starts=starts)
+    s307 = m.jw305_for(AGB, G, f"E{i}", client_bsn=bsn, day=date(2026, 6, 1))
     s307["Header"]["BerichtCode"] = "440"
     del s307["Client"]["StartProducten"]
     stop = {**starts[1], "RedenBeeindiging": "31", "Einddatum": date(2026, 5, 31)}
@@ -86,14 +86,14 @@ def messages(i: int) -> list[tuple[str, str, bytes, str | None]]:
         for k, code in ((1, "45A01"), (2, "45A05"))
     ]
     v315 = {
-        "Header": m.header("JW315", AGB, G, f"V{i}", date(2026, 6, 10)),
+        "Header": m.header_for("JW315", AGB, G, f"V{i}", date(2026, 6, 10)),
         "Client": {
             **m.client_person(bsn),
             "AangevraagdeProducten": {"AangevraagdProduct": aangevraagd},
         },
     }
     a319 = {
-        "Header": m.header("JW319", G, AGB, f"A{i}", date(2026, 6, 12)),
+        "Header": m.header_for("JW319", G, AGB, f"A{i}", date(2026, 6, 12)),
         "Antwoord": {
             "ReferentieAanbieder": f"R{i}-1",
             "VerzoekAntwoord": "1",
@@ -101,7 +101,7 @@ def messages(i: int) -> list[tuple[str, str, bytes, str | None]]:
         },
     }
     w317 = {
-        "Header": m.header("JW317", AGB, G, f"W{i}", date(2026, 6, 12)),
+        "Header": m.header_for("JW317", AGB, G, f"W{i}", date(2026, 6, 12)),
         "Client": {
             "Bsn": bsn,
             "Verzoek": {

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/rules_bench.py [--sizes 1000,2000,10000,13000,26000] [--repeat 3]
 
-For each size a valid JW323 is generated (`app.ijw.samples.big_declaration`, about 1 kB per
+For each size a valid JW323 is generated (`testkit.samples.big_declaration`, about 1 kB per
 prestatie: 26,000 prestaties is the 25 MB limit of OP179) and then, in the same process and run,
 timed: lxml parse, XSD validation, building the parsed model (`to_model`) and all level-2 rules
 (`check`).  Each figure is the best of `--repeat` runs (at least 20 for the small sizes, whose
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.ijw import xml
 from app.ijw.model import to_model
 from app.ijw.rules.engine import check, registered
-from app.ijw.samples import big_declaration
+from testkit.samples import big_declaration
 
 COLUMNS = ("parse", "xsd", "model", "rules")
 

@@ -25,8 +25,12 @@ def main() -> int:
     pg = ["--postgres", args.postgres] if args.postgres else []
     runs = [
         ["rules_bench.py", *(["--sizes", "1000,2000,4000"] if args.quick else [])],
-        ["declaration_bench.py", "--rejected", *pg,
-         *(["--prestaties", "2000"] if args.quick else [])],
+        [
+            "declaration_bench.py",
+            "--rejected",
+            *pg,
+            *(["--prestaties", "2000"] if args.quick else []),
+        ],
         ["flows_bench.py", "--clients", "50" if args.quick else "500", *pg],
     ]
     status = 0

@@ -6,7 +6,7 @@ from datetime import date
 
 from lxml import etree
 
-from tests.support import messages as m
+from testkit import messages as m
 
 GEMEENTE, AGB, OTHER_AGB = "0363", "12345678", "87654321"
 NS306 = "{http://www.istandaarden.nl/ijw/3_2/jw306/schema}"
@@ -21,7 +21,7 @@ def setup(api):
 
 
 def start(ident="S1", **kw) -> bytes:
-    return m.xml("JW305", m.jw305(AGB, GEMEENTE, ident, client_bsn=m.bsn(1), **kw))
+    return m.xml("JW305", m.jw305_for(AGB, GEMEENTE, ident, client_bsn=m.bsn(1), **kw))
 
 
 def test_no_or_unknown_token_is_401(api):
@@ -34,7 +34,7 @@ def test_no_or_unknown_token_is_401(api):
 def test_accepted_start_gets_a_header_copy_retour(api):
     gemeente, provider, _ = setup(api)
     # TR019: a start refers to an allocation of this client, so the gemeente allocates first.
-    api.post(gemeente, m.xml("JW301", m.jw301(GEMEENTE, AGB, "A1", client_bsn=m.bsn(1))))
+    api.post(gemeente, m.xml("JW301", m.jw301_for(GEMEENTE, AGB, "A1", client_bsn=m.bsn(1))))
     r = api.post(provider, start())
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
     root = etree.fromstring(r.content)
@@ -82,14 +82,14 @@ def test_header_must_name_the_caller(api):
 def test_header_is_checked_before_the_role(api):
     _, provider, _ = setup(api)
     # a provider posting a JW301 whose Afzender is the gemeente: the header names someone else
-    r = api.post(provider, m.xml("JW301", m.jw301(GEMEENTE, AGB, "T1", client_bsn=m.bsn(1))))
+    r = api.post(provider, m.xml("JW301", m.jw301_for(GEMEENTE, AGB, "T1", client_bsn=m.bsn(1))))
     assert r.status_code == 403 and r.json()["code"] == "IB002"
 
 
 def test_role_may_not_send_type(api):
     _, provider, _ = setup(api)
     # a JW306 names the provider as Afzender (header copy), but only we build retours
-    forward = m.jw305(AGB, GEMEENTE, "S9", client_bsn=m.bsn(1))
+    forward = m.jw305_for(AGB, GEMEENTE, "S9", client_bsn=m.bsn(1))
     retour = m.retour_of(forward, "JW306", "R9", date(2026, 3, 2))
     r = api.post(provider, m.xml("JW306", retour))
     assert r.status_code == 403 and r.json()["code"] == "IB008"
@@ -97,7 +97,7 @@ def test_role_may_not_send_type(api):
 
 def test_unknown_addressee_is_refused(api):
     _, provider, _ = setup(api)
-    body = m.xml("JW305", m.jw305(AGB, "0518", "X1", client_bsn=m.bsn(1)))
+    body = m.xml("JW305", m.jw305_for(AGB, "0518", "X1", client_bsn=m.bsn(1)))
     r = api.post(provider, body)
     assert r.status_code == 422 and r.json()["code"] == "IB005"
 
@@ -189,7 +189,7 @@ def test_provider_cannot_read_another_providers_message(api):
 
 def test_gemeente_sends_301_and_provider_answers_302(api):
     gemeente, provider, other = setup(api)
-    data = m.jw301(GEMEENTE, AGB, "T301", client_bsn=m.bsn(2))
+    data = m.jw301_for(GEMEENTE, AGB, "T301", client_bsn=m.bsn(2))
     r = api.post(gemeente, m.xml("JW301", data))
     assert r.status_code == 200 and r.json()["status"] == "sent"
     items = api.poll(provider).json()["items"]

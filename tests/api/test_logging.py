@@ -4,7 +4,7 @@ import json
 import logging
 
 from app.logging import JsonFormatter, mask
-from tests.support import messages as m
+from testkit import messages as m
 
 
 def test_mask_hides_nine_digit_numbers():
@@ -13,8 +13,15 @@ def test_mask_hides_nine_digit_numbers():
 
 
 def test_formatter_masks_message_and_extras():
-    record = logging.makeLogRecord({"msg": "client %s", "args": ("999993653",), "name": "ijw",
-                                    "levelname": "INFO", "detail": "bsn=999993653"})
+    record = logging.makeLogRecord(
+        {
+            "msg": "client %s",
+            "args": ("999993653",),
+            "name": "ijw",
+            "levelname": "INFO",
+            "detail": "bsn=999993653",
+        }
+    )
     out = json.loads(JsonFormatter().format(record))
     assert "999993653" not in json.dumps(out) and out["level"] == "info"
 
@@ -24,6 +31,6 @@ def test_processing_a_message_logs_no_bsn(api, caplog):
     token = api.add_party("aanbieder", "12345678")
     client_bsn = m.bsn(7)
     caplog.set_level(logging.INFO, logger="ijw")
-    api.post(token, m.xml("JW305", m.jw305("12345678", "0363", "L1", client_bsn=client_bsn)))
+    api.post(token, m.xml("JW305", m.jw305_for("12345678", "0363", "L1", client_bsn=client_bsn)))
     formatted = [JsonFormatter().format(r) for r in caplog.records]
     assert formatted and all(client_bsn not in line for line in formatted)

@@ -9,7 +9,7 @@ import pytest
 from app.bootstrap import main
 from app.db.base import make_engine, session_factory
 from app.exchange.parties import authenticate
-from tests.support import messages as m
+from testkit import messages as m
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_party_add_refuses_unmigrated_database(tmp_path, monkeypatch):
 
 def test_validate_json_reports_each_file(tmp_path, capsys):
     good = tmp_path / "good.xml"
-    good.write_bytes(m.xml("JW305", m.jw305("12345678", "0363", "V1", client_bsn=m.bsn(3))))
+    good.write_bytes(m.xml("JW305", m.jw305_for("12345678", "0363", "V1", client_bsn=m.bsn(3))))
     bad = tmp_path / "bad.xml"
     bad.write_bytes(good.read_bytes().replace(b"<jw305:Geslacht>1<", b"<jw305:Geslacht>7<"))
     junk = tmp_path / "junk.xml"
@@ -63,7 +63,7 @@ def test_validate_json_reports_each_file(tmp_path, capsys):
 
 
 def test_validate_reports_level2_findings(tmp_path, capsys):
-    msg = m.jw305("12345678", "0363", "V2", client_bsn="123456789")  # fails the 11-proof
+    msg = m.jw305_for("12345678", "0363", "V2", client_bsn="123456789")  # fails the 11-proof
     path = tmp_path / "bsn.xml"
     path.write_bytes(m.xml("JW305", msg))
     assert main(["validate", "--json", str(path)]) == 1

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from app.db.base import session_factory, transaction
 from app.flows.allocations import store as allocations
 from app.flows.allocations.models import AllocationChangeRow, AllocationVersionRow
+from testkit import messages as m
 from tests.money.support import Decl, P, load_contracts, post_325
-from tests.support import messages as m
 
 G, AGB, OTHER = "0363", "12345678", "87654321"
 TODAY = date(2026, 6, 15)
@@ -28,7 +28,7 @@ def setup(api):
 
 
 def send_301(api, token, ident, **kw):
-    data = m.jw301(G, AGB, ident, **kw)
+    data = m.jw301_for(G, AGB, ident, **kw)
     return data, api.post(token, m.xml("JW301", data))
 
 
@@ -169,7 +169,7 @@ def test_tr379_9379_reference_only_for_an_open_request_and_once(api):
 
 def _vot(client: str, ref: str, day: date = date(2026, 1, 10)) -> bytes:
     data = {
-        "Header": m.header("JW315", AGB, G, f"V{ref}", day),
+        "Header": m.header_for("JW315", AGB, G, f"V{ref}", day),
         "Client": {
             **m.client_person(client),
             "AangevraagdeProducten": {

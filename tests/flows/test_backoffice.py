@@ -8,7 +8,7 @@ import pytest
 
 from app.bootstrap import Wiring
 from app.flows.allocations.planning import CheckResult
-from tests.support import messages as m
+from testkit import messages as m
 
 G, OTHER_G, AGB = "0363", "0599", "12345678"
 TODAY = date(2026, 6, 15)  # a Monday
@@ -116,7 +116,7 @@ def test_pre_create_checks_can_refuse_or_warn(office, make_api):
 
 def _vot(t, api, ref="R1", bsn=B1, day=date(2026, 6, 12)):
     data = {
-        "Header": m.header("JW315", AGB, G, f"V{ref}", day),
+        "Header": m.header_for("JW315", AGB, G, f"V{ref}", day),
         "Client": {
             **m.client_person(bsn),
             "AangevraagdeProducten": {
@@ -237,7 +237,9 @@ def _retour_302(xml301: bytes, codes: list[str] | None = None) -> bytes:
     forward = model.to_model(tree, info)
     decision = retour.Decision()
     for code in codes or []:
-        decision.add_code(forward.root["Client"]["ToegewezenProducten"]["ToegewezenProduct"][0], code)
+        decision.add_code(
+            forward.root["Client"]["ToegewezenProducten"]["ToegewezenProduct"][0], code
+        )
     data = retour.build_retour(forward, decision, identificatie="P1", today=TODAY)
     return render.render("JW302", data)
 

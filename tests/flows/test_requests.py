@@ -7,7 +7,7 @@ from datetime import date
 from app.db.base import session_factory, transaction
 from app.flows.requests import store as requests
 from app.harness.runner import retour_codes
-from tests.support import messages as m
+from testkit import messages as m
 
 G, AGB = "0363", "12345678"
 B1 = m.bsn(3)
@@ -27,7 +27,7 @@ def product(ref: str, code: str = "45A04") -> dict:
 
 def vot(api, token, ident, *products_, day=date(2026, 6, 12)):
     data = {
-        "Header": m.header("JW315", AGB, G, ident, day),
+        "Header": m.header_for("JW315", AGB, G, ident, day),
         "Client": {
             **m.client_person(B1),
             "AangevraagdeProducten": {"AangevraagdProduct": list(products_)},
@@ -42,7 +42,7 @@ def answer(ref, antwoord="1", reden="6", ident="A1"):
     body = {"ReferentieAanbieder": ref, "VerzoekAntwoord": antwoord}
     if antwoord == "1":
         body["RedenAfwijzingVerzoek"] = reden
-    return {"Header": m.header("JW319", G, AGB, ident, TODAY), "Antwoord": body}
+    return {"Header": m.header_for("JW319", G, AGB, ident, TODAY), "Antwoord": body}
 
 
 def state(api, ref):
@@ -95,7 +95,7 @@ def test_jw320_with_codes_voids_our_answer(api):
 def test_jw302_rejecting_the_honouring_allocation_reopens_the_request(api):
     gemeente, provider = setup(api)
     vot(api, provider, "V1", product("R1"))
-    honour = m.jw301(
+    honour = m.jw301_for(
         G, AGB, "T1", client_bsn=B1, referentie="R1", day=TODAY, ingangsdatum=date(2026, 7, 1)
     )
     assert api.post(gemeente, m.xml("JW301", honour)).status_code == 200

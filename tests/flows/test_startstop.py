@@ -13,8 +13,8 @@ from app.exchange.models import MessageRecord
 from app.flows.deliveries import store as startstop
 from app.flows.deliveries.models import StartRow, StopRow
 from app.harness.runner import retour_codes
+from testkit import messages as m
 from tests.conftest import TEST_TODAY
-from tests.support import messages as m
 
 G, AGB = "0363", "12345678"
 B1 = m.bsn(3)
@@ -22,7 +22,7 @@ B1 = m.bsn(3)
 
 def setup(api, nummer=1001):
     gemeente, provider = api.add_party("gemeente", G), api.add_party("aanbieder", AGB)
-    r = api.post(gemeente, m.xml("JW301", m.jw301(G, AGB, "A1", client_bsn=B1, nummer=nummer)))
+    r = api.post(gemeente, m.xml("JW301", m.jw301_for(G, AGB, "A1", client_bsn=B1, nummer=nummer)))
     assert r.status_code == 200, r.text
     return gemeente, provider
 
@@ -45,14 +45,14 @@ def stop(reden, einde, status="1", begin=date(2026, 2, 2)):
 
 
 def post_starts(api, token, ident, starts, day=date(2026, 3, 1)):
-    body = m.xml("JW305", m.jw305(AGB, G, ident, client_bsn=B1, starts=starts, day=day))
+    body = m.xml("JW305", m.jw305_for(AGB, G, ident, client_bsn=B1, starts=starts, day=day))
     r = api.post(token, body)
     assert r.status_code == 200, r.text
     return retour_codes(r.content)
 
 
 def post_stops(api, token, ident, stops, day=date(2026, 6, 1)):
-    data = m.jw305(AGB, G, ident, client_bsn=B1, day=day)
+    data = m.jw305_for(AGB, G, ident, client_bsn=B1, day=day)
     data["Header"]["BerichtCode"] = "440"
     client = data["Client"]
     del client["StartProducten"]
@@ -101,7 +101,7 @@ def test_status_3_classes_get_only_tr063_tr071(api):
 
 def test_byte_identical_resend_has_no_second_effect(api):
     _, provider = setup(api)
-    body = m.xml("JW305", m.jw305(AGB, G, "S1", client_bsn=B1, starts=[start()]))
+    body = m.xml("JW305", m.jw305_for(AGB, G, "S1", client_bsn=B1, starts=[start()]))
     first = api.post(provider, body)
     second = api.post(provider, body)
     assert second.content == first.content and second.headers.get("x-resend") == "true"

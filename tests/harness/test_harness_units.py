@@ -10,7 +10,7 @@ import pytest
 
 from app.harness.runner import finding_codes, retour_codes, subset_problems
 from app.harness.scenario import ScenarioError, Variables, load, make_bsn
-from tests.support.messages import bsn
+from testkit.messages import bsn
 
 
 def _elfproef(value: str) -> bool:

@@ -14,7 +14,7 @@ from app.exchange.models import MessageRecord
 from app.flows.allocations.models import AllocationRow, AllocationVersionRow
 from app.ijw.render import render
 from app.reference.contracts import import_document
-from tests.support import messages as m
+from testkit import messages as m
 
 GEMEENTE, AGB, OTHER_AGB = "0363", "12345678", "87654321"
 NS325 = "{http://www.istandaarden.nl/ijw/3_2/jw325/schema}"
@@ -206,7 +206,7 @@ class Decl:
 
         total = sum(p.signed() for ps in self.clients.values() for p in ps)
         data = {
-            "Header": m.header("JW323", self.agb, self.gemeente, self.ident, self.day),
+            "Header": m.header_for("JW323", self.agb, self.gemeente, self.ident, self.day),
             "Declaratie": {
                 "DeclaratieNummer": self.nummer,
                 "DeclaratiePeriode": {

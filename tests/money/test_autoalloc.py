@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app.budget.models import AutoDecision
 from app.db.base import session_factory, transaction
+from testkit import messages as m
 from tests.money.support import AGB, GEMEENTE, contract_doc, load_contracts, parties
 from tests.money.test_ceilings import CLIENT
-from tests.support import messages as m
 
 A, B = m.bsn(1), m.bsn(3)
 
@@ -46,7 +46,7 @@ def _known_client(api, gemeente_token, bsn=A):
 
 def _vot(api, token, ref="R1", bsn=A, code="45A04", unit="04", volume=3):
     data = {
-        "Header": m.header("JW315", AGB, GEMEENTE, f"V{ref}", date(2026, 6, 12)),
+        "Header": m.header_for("JW315", AGB, GEMEENTE, f"V{ref}", date(2026, 6, 12)),
         "Client": {
             **m.client_person(bsn),
             "AangevraagdeProducten": {

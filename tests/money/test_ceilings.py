@@ -15,6 +15,7 @@ from app.budget.ceilings import forecast, monthly_value, unit_tariff
 from app.db.base import session_factory, transaction
 from app.flows.allocations.store import Allocation
 from app.flows.declarations.models import Declaration, PrestatieLine
+from testkit.messages import BACKOFFICE_CLIENT, bsn
 from tests.money.support import (
     AGB,
     GEMEENTE,
@@ -27,7 +28,6 @@ from tests.money.support import (
     post_325,
 )
 from tests.money.support import seed_allocation as alloc
-from tests.support.messages import BACKOFFICE_CLIENT, bsn
 
 A, B, C = bsn(1), bsn(3), bsn(4)
 

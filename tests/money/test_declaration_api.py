@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from app.ijw.volumes import month_end
+from testkit.messages import bsn
 from tests.money.support import AGB, Answer325, Decl, P, load_contracts, parties, post_325
 from tests.money.support import seed_allocation as alloc
-from tests.support.messages import bsn
 
 A, B = bsn(1), bsn(3)
 MAY = date(2026, 5, 1)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from testkit.messages import bsn
 from tests.money.support import GEMEENTE, Decl, P, parties
 from tests.money.support import seed_allocation as alloc
-from tests.support.messages import bsn
 
 A, B = bsn(1), bsn(3)
 MAY = date(2026, 5, 1)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from app.ijw.rules.engine import Finding, check
-from tests.rules.builders import parse_xml
+from testkit.messages import parse_xml
 
 CORPUS = (Path(__file__).resolve().parents[2] / ".." / "shared" / "ijw-corpus").resolve()
 REASON = f"needs the labelled corpus in ../shared/ijw-corpus ({CORPUS} is absent)"

@@ -1,6 +1,6 @@
 """Per-rule tests: every level-2 rule passes on a valid message and fails on a mutated one.
 
-Each case builds a minimal valid message (tests/rules/builders.py), mutates one thing and states
+Each case builds a minimal valid message (testkit/messages.py), mutates one thing and states
 the exact set of rule codes the official checker reports for it; the case id starts with the rule
 code, so `grep -r CD005 tests/rules` finds the tests of CD005.
 """
@@ -15,8 +15,8 @@ import pytest
 
 from app.ijw.rules.catalogue import LEVEL2
 from app.ijw.rules.engine import registered
-from tests.rules import builders as b
-from tests.rules.builders import Data
+from testkit import messages as b
+from testkit.messages import Data
 
 Mutation = Callable[[Data], Any]
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from app.ijw.render import render
 from app.ijw.rules.engine import check
 from app.ijw.rules.level2.client import elfproef
-from app.ijw.samples import MESSAGE_TYPES
-from app.ijw.samples_strategies import messages
-from tests.rules import builders as b
+from testkit import messages as b
+from testkit.samples import MESSAGE_TYPES
+from testkit.strategies import messages
 
 SETTINGS = settings(
     max_examples=25,

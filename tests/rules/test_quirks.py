@@ -10,7 +10,7 @@ from datetime import date
 
 from app.ijw.render import render
 from app.ijw.rules.engine import Finding, check
-from tests.rules import builders as b
+from testkit import messages as b
 
 PRESTATIE = "/Bericht/Declaratie/Clienten/Client[{c}]/Prestaties/Prestatie[{p}]"
 

@@ -13,7 +13,7 @@ from app.config import MAX_BODY_BYTES
 from app.ijw import model, xml
 from app.ijw.render import render
 from app.ijw.rules.engine import check
-from app.ijw.samples import (
+from testkit.samples import (
     DeclarationBundle,
     big_declaration,
     declaration_with_allocations,

@@ -17,7 +17,7 @@ from app.ijw.catalogue.structure import Simple
 from app.ijw.catalogue.xsd_model import MESSAGES, SIMPLE_TYPES
 from app.ijw.render import render
 from app.ijw.rules.engine import check
-from app.ijw.samples import (
+from testkit.samples import (
     FORWARD_OF,
     MESSAGE_TYPES,
     elfproef,
@@ -25,7 +25,7 @@ from app.ijw.samples import (
     random_bsn,
     random_message,
 )
-from app.ijw.samples_strategies import any_message
+from testkit.strategies import any_message
 
 EDGES = (0.0, 0.1, 1.0)
 

@@ -4,8 +4,20 @@ import pytest
 
 from app.ijw import model, render, xml
 
-VALID_EXAMPLES = ["JW301", "JW302", "JW305", "JW306", "JW307", "JW308", "JW316", "JW317",
-                  "JW319", "JW320", "JW323", "JW325"]
+VALID_EXAMPLES = [
+    "JW301",
+    "JW302",
+    "JW305",
+    "JW306",
+    "JW307",
+    "JW308",
+    "JW316",
+    "JW317",
+    "JW319",
+    "JW320",
+    "JW323",
+    "JW325",
+]
 
 
 @pytest.mark.parametrize("name", VALID_EXAMPLES)

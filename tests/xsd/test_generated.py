@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from app.ijw.catalogue.xsd_model import MESSAGES
 from app.ijw.render import render
-from app.ijw.samples import random_message
-from app.ijw.samples_strategies import messages
+from testkit.samples import random_message
+from testkit.strategies import messages
 from tests.xsd.support import verdicts
 
 # Raise for a deeper run, e.g. IJW_XSD_SEEDS=2000 IJW_XSD_EXAMPLES=1000 pytest tests/xsd

@@ -14,7 +14,7 @@ import xmlschema
 from app.ijw import xml
 from app.ijw.catalogue.xsd_model import MESSAGES
 from app.ijw.render import render
-from app.ijw.samples import random_message
+from testkit.samples import random_message
 from tests.conftest import shared_path
 from tests.xsd.support import OURS_DIR, tree_verdicts
 

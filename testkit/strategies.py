@@ -1,10 +1,10 @@
-"""Hypothesis strategies over the message generators of `app.ijw.samples` (tests only).
+"""Hypothesis strategies over the message generators of `testkit.samples` (tests only).
 
 Hypothesis is a development dependency: import this module from tests, never from runtime code.
 The strategies drive the same generators as the benches and demos through a Hypothesis-controlled
 `random.Random`, so failures shrink towards small messages and replay from the example database.
 
-    from app.ijw.samples_strategies import messages
+    from testkit.strategies import messages
     @given(messages("JW323"))
     def test_something(data): ...
 """
@@ -16,7 +16,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from app.ijw.samples import DEFAULT_DAGTEKENING_RANGE, MESSAGE_TYPES, Data, random_message
+from testkit.samples import DEFAULT_DAGTEKENING_RANGE, MESSAGE_TYPES, Data, random_message
 
 EDGE_LEVELS = (0.0, 0.05, 0.2, 1.0)
 

@@ -12,7 +12,7 @@ simple content and a list for every repeating child.  Generated messages are
 
 Everything is deterministic for a given `random.Random`, so benches and demos can regenerate the
 same data from a seed.  Hypothesis strategies over these generators live in
-`app.ijw.samples_strategies` (hypothesis is a development dependency; this module does not import
+`testkit.strategies` (hypothesis is a development dependency; this module does not import
 it).
 
 Entry points:

@@ -1,4 +1,6 @@
-"""Minimal level-2-valid messages of every type, built in code, and the helpers to check them.
+"""Messages built in code for tests and benches: the one test message builder.
+
+Minimal level-2-valid messages of every type, and the helpers to check them.
 
 Every builder returns a fresh model-shaped dict (see `app.ijw.render`), so a test mutates its own
 copy: `msg = jw301(); msg["Client"]["Naam"]["NaamGebruik"] = "6"`.  `findings(name, data)` renders
@@ -7,6 +9,7 @@ the dict, reads it back through the real parser and XSD validation, and runs the
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 from app.ijw.catalogue import CATALOGUE, CONTENT_OF, resolve
 from app.ijw.catalogue.structure import Simple
 from app.ijw.catalogue.xsd_model import MESSAGES
+from app.ijw.header import Versions, forward_header
 from app.ijw.model import Message, to_model
 from app.ijw.render import render
 from app.ijw.rules.engine import Finding, check
@@ -32,17 +36,11 @@ FORWARD_OF = CONTENT_OF  # retour -> the forward message whose content it repeat
 
 
 def header(name: str, dagtekening: date = DAGTEKENING, identificatie: str = "B1") -> Data:
-    """The header of a forward message `name` (also JW325's first part)."""
+    """The header of a forward message `name` between the default gemeente and aanbieder (also
+    the JW325's first part)."""
     by_gemeente = CATALOGUE[name].sent_by == "gemeente"
-    return {
-        "BerichtCode": MESSAGES[name].code,
-        "BerichtVersie": 3,
-        "BerichtSubversie": 2,
-        "Afzender": GEMEENTE if by_gemeente else AANBIEDER,
-        "Ontvanger": AANBIEDER if by_gemeente else GEMEENTE,
-        "BerichtIdentificatie": {"Identificatie": identificatie, "Dagtekening": dagtekening},
-        "XsdVersie": {"BasisschemaXsdVersie": "0.1.0", "BerichtXsdVersie": "0.1.0"},
-    }
+    sender, receiver = (GEMEENTE, AANBIEDER) if by_gemeente else (AANBIEDER, GEMEENTE)
+    return forward_header(name, sender, receiver, identificatie, dagtekening)
 
 
 def address(postcode: str = "1234AB", huisnummer: int = 12, landcode: str = "NL") -> Data:
@@ -439,3 +437,164 @@ def findings(name: str, data: Mapping[str, Any]) -> list[Finding]:
 def codes(name: str, data: Mapping[str, Any]) -> set[str]:
     """The set of level-2 rule codes `data` violates."""
     return {f.rule for f in findings(name, data)}
+
+
+# -- messages between any parties (flow, API and bench tests) --------------------------------
+
+
+def bsn(n: int) -> str:
+    """A distinct 11-proof BSN per n: the first valid number at or above 100000000 + 1000 n."""
+    value = 100_000_000 + n * 1000  # valid numbers are never 1000 apart, so no two n collide
+    while True:
+        s = f"{value:09d}"
+        if (sum(int(s[i]) * (9 - i) for i in range(8)) - int(s[8])) % 11 == 0:
+            return s
+        value += 1
+
+
+def header_for(kind: str, sender: str, receiver: str, ident: str, day: date) -> dict[str, Any]:
+    """The header of a forward message between any two parties."""
+    return forward_header(kind, sender, receiver, ident, day)
+
+
+def client_person(client_bsn: str) -> dict[str, Any]:
+    return {
+        "Bsn": client_bsn,
+        "Geboortedatum": {"Datum": date(2012, 3, 4)},
+        "Geslacht": "1",
+        "Naam": {"Geslachtsnaam": {"Achternaam": "Jansen"}, "Voorletters": "J"},
+    }
+
+
+def jw305_for(
+    agb: str,
+    gemeente: str,
+    ident: str,
+    *,
+    client_bsn: str,
+    nummer: int | None = 1001,
+    begindatum: date = date(2026, 2, 2),
+    status: str = "1",
+    day: date = date(2026, 3, 1),
+    starts: list[dict] | None = None,
+) -> dict[str, Any]:
+    start = {
+        "ToewijzingNummer": nummer,
+        "Product": {"Categorie": "45", "Code": "45A04"},
+        "ToewijzingIngangsdatum": date(2026, 2, 1),
+        "Begindatum": begindatum,
+        "StatusAanlevering": status,
+    }
+    if nummer is None:
+        del start["ToewijzingNummer"]
+    return {
+        "Header": header_for("JW305", agb, gemeente, ident, day),
+        "Client": {
+            **client_person(client_bsn),
+            "StartProducten": {"StartProduct": starts or [start]},
+        },
+    }
+
+
+def jw301_for(
+    gemeente: str,
+    agb: str,
+    ident: str,
+    *,
+    client_bsn: str,
+    nummer: int = 1001,
+    day: date = date(2026, 1, 20),
+    ingangsdatum: date = date(2026, 2, 1),
+    einddatum: date | None = date(2026, 12, 31),
+    reden: str | None = None,
+    referentie: str | None = None,
+    products: list[dict] | None = None,
+) -> dict[str, Any]:
+    product: dict[str, Any] = {
+        "ToewijzingNummer": nummer,
+        "Product": {"Categorie": "45", "Code": "45A04"},
+        "Toewijzingsdatum": day,
+        "Toewijzingstijd": time(10, 0),
+        "Ingangsdatum": ingangsdatum,
+        "Einddatum": einddatum,
+        "RedenWijziging": reden,
+        "Omvang": {"Volume": 3, "Eenheid": "04", "Frequentie": "2"},
+    }
+    if referentie:
+        product["ReferentieAanbieder"] = referentie
+    person = client_person(client_bsn)
+    person["Naam"] = {
+        "Geslachtsnaam": {"Achternaam": "Jansen"},
+        "Voorletters": "J",
+        "NaamGebruik": "1",
+    }
+    return {
+        "Header": header_for("JW301", gemeente, agb, ident, day),
+        "Client": {
+            **person,
+            "Contactgegevens": {
+                "Contact": [
+                    {
+                        "Soort": "01",
+                        "Adres": {
+                            "Huis": {"Huisnummer": 12},
+                            "Postcode": "1011AB",
+                            "Straatnaam": "Dam",
+                            "Plaatsnaam": "Amsterdam",
+                            "LandCode": "NL",
+                        },
+                        "Telefoon": {
+                            "Telefoon01": {"Telefoonnummer": "0201234567", "Landnummer": "0031"}
+                        },
+                    }
+                ]
+            },
+            "ToegewezenProducten": {"ToegewezenProduct": products or [product]},
+        },
+    }
+
+
+def retour_of(
+    forward: dict[str, Any], kind: str, ident: str, day: date, codes: list[str] | None = None
+) -> dict[str, Any]:
+    """A provider-side header-copy retour (JW302/JW320) on one of our messages."""
+    head = copy.deepcopy(forward["Header"])
+    head["BerichtCode"] = MESSAGES[kind].code
+    head.update(
+        {
+            "IdentificatieRetour": ident,
+            "DagtekeningRetour": day,
+            "XsdVersieRetour": Versions().xsd_block(kind),
+        }
+    )
+    if codes:
+        head["RetourCodes"] = {"RetourCode": codes}
+    return {"Header": head}
+
+
+def xml(kind: str, data: Mapping[str, Any]) -> bytes:
+    """Render a message built here."""
+    return render(kind, data)
+
+
+# The Client data of a back-office allocation request (JSON, as POST /v1/backoffice/toewijzingen
+# takes it).
+BACKOFFICE_CLIENT = {
+    "Geboortedatum": {"Datum": "2012-03-04"},
+    "Geslacht": "2",
+    "Naam": {"Geslachtsnaam": {"Achternaam": "Visser"}, "Voorletters": "A", "NaamGebruik": "1"},
+    "Contactgegevens": {
+        "Contact": [
+            {
+                "Soort": "01",
+                "Adres": {
+                    "Huis": {"Huisnummer": 7},
+                    "Postcode": "3011AA",
+                    "Straatnaam": "Coolsingel",
+                    "Plaatsnaam": "Rotterdam",
+                    "LandCode": "NL",
+                },
+            }
+        ]
+    },
+}
