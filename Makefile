@@ -18,14 +18,19 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ijw demo --serve
 
-## make test: lint + the whole suite (PostgreSQL tests run when IJW_TEST_POSTGRES_URL is set).
-test: $(STAMP)
-	$(BIN)/ruff check --output-format concise app tests bench tools
+SOURCES := app tests bench tools testkit migrations
+
+## make test: lint, format, layer contracts, types, then the whole suite (PostgreSQL tests run
+## when IJW_TEST_POSTGRES_URL is set).
+test: lint
 	$(BIN)/pytest
 
+## make lint: ruff (lint and format), import-linter's layer contracts and mypy on app/.
 lint: $(STAMP)
-	$(BIN)/ruff check app tests bench tools
-	$(BIN)/ruff format --check app tests bench tools
+	$(BIN)/ruff check --output-format concise $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)

@@ -35,7 +35,8 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail
+        # ApiError carries the {code, message, details} dict; Starlette's own errors a string.
+        detail: object = exc.detail
         if not isinstance(detail, dict):
             detail = {"code": f"HTTP{exc.status_code}", "message": str(detail), "details": []}
         return JSONResponse(detail, status_code=exc.status_code, headers=exc.headers)

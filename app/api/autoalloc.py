@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import GemeenteDep, SessionDep
-from app.budget import autoalloc
+from app.budget import store as budget
 
 router = APIRouter(prefix="/v1/autoalloc", tags=["ceilings"])
 
@@ -41,5 +41,5 @@ def decisions(
     """Each requested product of a region with automatic handling: `allocated` (with the JW301
     that was sent) or `queued` (with the reasons a person has to decide)."""
     return DecisionList(
-        items=[DecisionOut.model_validate(d) for d in autoalloc.decisions_for(s, party.code, limit)]
+        items=[DecisionOut.model_validate(d) for d in budget.decisions_for(s, party.code, limit)]
     )

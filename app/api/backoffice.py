@@ -45,7 +45,9 @@ clock_router = APIRouter(tags=["service"])
 _STANDARD = "See docs/backoffice.md.  Gemeente tokens only; every answer is limited to the " + (
     "calling gemeente's own clients, allocations and requests."
 )
-_REFUSED = {422: {"description": "refused: {code, message, details[]}"}}
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {"description": "refused: {code, message, details[]}"}
+}
 
 
 # -- input -----------------------------------------------------------------------------------
@@ -203,7 +205,7 @@ class DeliveryOut(BaseModel):
 
     begindatum: date
     product: ProductOut | None
-    state: Literal["active", "temp_stopped", "stopped"]
+    state: str = Field(description="active | temp_stopped | stopped")
     einddatum: date | None
     reden_beeindiging: str | None
 
@@ -230,9 +232,7 @@ class AllocationOut(BaseModel):
             bsn=h.bsn,
             aanbieder=h.aanbieder,
             state=s.state,
-            retour=(
-                _RETOUR[latest.status] if latest is not None else None  # type: ignore[arg-type]
-            ),
+            retour=(_RETOUR[latest.status] if latest is not None else None),
             last_reason=h.last_reason,
             leading=Version.of(s.leading) if s.leading is not None else None,
             rejected_version=(
@@ -244,7 +244,7 @@ class AllocationOut(BaseModel):
                 DeliveryOut(
                     begindatum=d.begindatum,
                     product=ProductOut(categorie=d.categorie, code=d.code) if d.categorie else None,
-                    state=d.state,  # type: ignore[arg-type]
+                    state=d.state,
                     einddatum=d.einddatum,
                     reden_beeindiging=d.reden,
                 )
@@ -254,7 +254,11 @@ class AllocationOut(BaseModel):
         )
 
 
-_RETOUR = {"sent": "pending", "accepted": "accepted", "rejected": "rejected"}
+_RETOUR: dict[str, Literal["pending", "accepted", "rejected"]] = {
+    "sent": "pending",
+    "accepted": "accepted",
+    "rejected": "rejected",
+}
 
 
 class AllocationDetail(AllocationOut):
@@ -295,7 +299,7 @@ class RequestOut(BaseModel):
     """A request (a VOT product or a VOW) with its deadlines and our answers."""
 
     id: int
-    kind: Literal["VOT", "VOW"]
+    kind: str = Field(description="VOT (one requested product) | VOW (a whole request)")
     aanbieder: str
     bsn: str
     referentie_aanbieder: str
@@ -355,7 +359,7 @@ def _request(session: Session, r: Request, today: date) -> RequestOut:
     due = deadlines.due(r.due_date, today)
     return RequestOut(
         id=r.id,
-        kind=r.kind,  # type: ignore[arg-type]
+        kind=r.kind,
         aanbieder=r.aanbieder,
         bsn=r.bsn,
         referentie_aanbieder=r.referentie,

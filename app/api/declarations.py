@@ -142,27 +142,25 @@ def _summary(s: Session, d: Declaration) -> DeclarationOut:
     )
 
 
-def _line(p: PrestatieLine) -> dict[str, object]:
-    return {
-        "position": p.position,
-        "bsn": p.bsn,
-        "referentienummer": p.referentienummer,
-        "vorig_referentienummer": p.vorig_referentienummer,
-        "toewijzingnummer": p.toewijzingnummer,
-        "product": ProductOut(categorie=p.categorie, code=p.code),
-        "periode": Period(begin=p.periode_begin, end=p.periode_end),
-        "geleverd_volume": p.volume,
-        "eenheid": p.eenheid,
-        "product_tarief": p.tarief,
-        "ingediend_bedrag": p.bedrag,
-        "debet_credit": p.debet_credit,
-        "status": p.status,
-        "codes": list(p.codes or []),
-        "reasons": [
-            Explanation.of(r, RULES[r].retourcode if r in RULES else None) for r in p.rules
-        ],
-        "credited_by": p.credited_by,
-    }
+def _line(p: PrestatieLine) -> LineOut:
+    return LineOut(
+        position=p.position,
+        bsn=p.bsn,
+        referentienummer=p.referentienummer,
+        vorig_referentienummer=p.vorig_referentienummer,
+        toewijzingnummer=p.toewijzingnummer,
+        product=ProductOut(categorie=p.categorie, code=p.code),
+        periode=Period(begin=p.periode_begin, end=p.periode_end),
+        geleverd_volume=p.volume,
+        eenheid=p.eenheid,
+        product_tarief=p.tarief,
+        ingediend_bedrag=p.bedrag,
+        debet_credit=p.debet_credit,
+        status=p.status,
+        codes=list(p.codes or []),
+        reasons=[Explanation.of(r, RULES[r].retourcode if r in RULES else None) for r in p.rules],
+        credited_by=p.credited_by,
+    )
 
 
 def _get(s: Session, party: Party, declaration_id: int) -> Declaration:
@@ -216,9 +214,7 @@ def declaration_lines(
     if status is not None and status not in store.LINE_STATUSES:
         raise ApiError(400, "BAD_STATUS", f"status is one of {', '.join(store.LINE_STATUSES)}")
     total, rows = store.lines_of(s, d.id, status, limit, offset)
-    return DeclarationLines(
-        declaration=_summary(s, d), total=total, items=[LineOut(**_line(p)) for p in rows]
-    )
+    return DeclarationLines(declaration=_summary(s, d), total=total, items=[_line(p) for p in rows])
 
 
 @prestaties_router.get("/{referentienummer}", summary="A prestatie by its ReferentieNummer")
@@ -239,7 +235,7 @@ def prestatie(
         raise not_found(f"prestatie {referentienummer}")
     return PrestatieList(
         items=[
-            PrestatieOut(**_line(p), declaration_id=d.id, declaratienummer=d.nummer)
+            PrestatieOut(**dict(_line(p)), declaration_id=d.id, declaratienummer=d.nummer)
             for p, d in rows
         ]
     )

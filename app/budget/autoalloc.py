@@ -25,7 +25,6 @@ import logging
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.budget import ceilings, financing
@@ -236,15 +235,3 @@ class AutoAllocation:
         if not outcome.details or outcome.code != "REFUSED":
             return None, [f"the JW301 cannot be built: {outcome.message}"]
         return None, [f"JW301 fails {f['rule']} ({f['retourcode']})" for f in outcome.details]
-
-
-def decisions_for(session: Session, gemeente: str, limit: int = 100) -> list[AutoDecision]:
-    """The latest automatic decisions of a gemeente."""
-    return list(
-        session.scalars(
-            select(AutoDecision)
-            .where(AutoDecision.gemeente == gemeente)
-            .order_by(AutoDecision.id.desc())
-            .limit(limit)
-        )
-    )

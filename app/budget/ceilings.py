@@ -40,7 +40,7 @@ from app.flows.allocations import store as allocations
 from app.flows.allocations.planning import CheckResult, Planned
 from app.flows.allocations.store import Allocation
 from app.flows.declarations import store as ledger
-from app.ijw.volumes import EURO, HOURS, MINUTES
+from app.ijw.codes import EURO, HOURS, MINUTES
 from app.reference.models import Ceiling, CeilingMember, ContractTariff, RegionMember
 
 Month = tuple[int, int]
@@ -389,8 +389,8 @@ def forecast(
         value = committed_by_month[month]
         if value and running + value >= amount:
             in_month = calendar.monthrange(*month)[1]
-            day = 1 + int(Fraction(amount - running, value) * in_month)
-            out["committed_runs_out_on"] = date(*month, min(max(day, 1), in_month)).isoformat()
+            nth = 1 + int(Fraction(amount - running, value) * in_month)
+            out["committed_runs_out_on"] = date(*month, min(max(nth, 1), in_month)).isoformat()
             break
         running += value
     return out
@@ -433,11 +433,11 @@ def check_planned(session: Session, planned: list[Planned], today: date) -> list
             for c, members in ceilings:
                 status = ceiling_status(c, members, util, today)
                 extra = 0
-                for p in items:
-                    if not _in_scope(c, members, p.aanbieder, p.gemeente, p.categorie):
+                for a in items:
+                    if not _in_scope(c, members, a.aanbieder, a.gemeente, a.categorie):
                         continue
-                    new = _value(p, index, year)
-                    entry = util.per_allocation.get((p.gemeente, p.nummer))
+                    new = _value(a, index, year)
+                    entry = util.per_allocation.get((a.gemeente, a.nummer))
                     if entry is not None:
                         # a change: only the difference with the current commitment counts
                         extra += max(new, entry["spent"]) - max(entry["committed"], entry["spent"])

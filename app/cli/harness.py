@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ def _pairs(values: list[str] | None, what: str) -> dict[str, str]:
     return out
 
 
-def db_provisioner(database_url: str):  # type: ignore[no-untyped-def]
+def db_provisioner(database_url: str) -> Callable[[PartySpec], str]:
     """Parties straight in the server's database: created when missing, otherwise given a new
     token (the old token of that party stops working)."""
     engine = make_engine(database_url)

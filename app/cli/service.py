@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import uvicorn
+
 from app.cli.main import Root, db_option, fail, migrated_factory, settings
 from app.clock import SystemClock, clock_for
 from app.config import Settings
@@ -12,6 +14,7 @@ from app.db.base import make_engine, session_factory, transaction
 from app.db.migrate import SchemaNotCurrent, upgrade
 from app.exchange import parties
 from app.ijw.catalogue import Role
+from app.logging import configure
 
 DEMO_PARTIES = [
     (Role.GEMEENTE, "0363", "Gemeente Amsterdam (demo)"),
@@ -54,10 +57,6 @@ def register(sub: Any, root: Root) -> None:
     """Add serve, db, party and demo."""
 
     def cmd_serve(args: argparse.Namespace) -> int:
-        import uvicorn
-
-        from app.logging import configure
-
         configure()
         try:
             app = root.create_app(settings(args))

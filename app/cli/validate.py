@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from app.cli.main import Root
 from app.config import ROOT
 from app.ijw import model, xml
@@ -51,8 +53,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 2
     progress: Callable[[list[Path]], Any] = lambda items: items  # noqa: E731
     if len(files) > 1 and sys.stderr.isatty():
-        from tqdm import tqdm
-
         progress = lambda items: tqdm(items, unit="file", file=sys.stderr)  # noqa: E731
     clean = True
     for path in progress(files):

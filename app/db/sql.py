@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, String, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 CHUNK = 2000  # IN-list size: well under SQLite's variable limit, cheap for PostgreSQL
 
@@ -19,7 +19,7 @@ def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 
 def member_of(
-    session: Session, column: ColumnElement[Any], values: Sequence[Any]
+    session: Session, column: QueryableAttribute[Any], values: Sequence[Any]
 ) -> Iterator[ColumnElement[bool]]:
     """WHERE clauses testing `column` against `values`, as few as the backend allows.
 

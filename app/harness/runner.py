@@ -28,6 +28,7 @@ from app.harness.scenario import (
 )
 from app.ijw import model, render, retour, xml
 from app.ijw.catalogue import CATALOGUE
+from app.ijw.header import Versions
 
 Provisioner = Callable[[PartySpec], str]
 
@@ -360,7 +361,7 @@ class _Run:
             decision,
             identificatie=identificatie,
             today=self._dagtekening(raw),
-            versions=retour.Versions(),
+            versions=Versions(),
         )
         return render.render(kind, data)
 

@@ -183,12 +183,12 @@ def _base36(n: int) -> str:
 
 # -- building messages -----------------------------------------------------------------------
 
-PERSON = {
+PERSON: dict[str, Any] = {
     "Geboortedatum": {"Datum": "2012-03-04"},
     "Geslacht": "1",
     "Naam": {"Geslachtsnaam": {"Achternaam": "Jansen"}, "Voorletters": "J"},
 }
-CONTACT = {
+CONTACT: dict[str, Any] = {
     "Soort": "01",
     "Adres": {
         "Huis": {"Huisnummer": 12},

@@ -53,7 +53,9 @@ class Node(dict[str, Any]):
             value = value.get(name)
         return value
 
-    def __hash__(self) -> int:  # nodes are identities, used as dict keys and set members
+    # Nodes are identities, used as dict keys and set members (a dict is unhashable, hence the
+    # override mypy cannot reconcile with dict.__hash__ = None).
+    def __hash__(self) -> int:  # type: ignore[override]
         return id(self)
 
     def __eq__(self, other: object) -> bool:
@@ -87,7 +89,7 @@ def _converter(base: str) -> Any:
 
 
 # Per (message, type): Clark tag of each child -> (name, repeats, converter/marker, type name).
-_Spec = dict[str, tuple[str, bool, Any, str | None]]
+_Spec = dict[str, tuple[str, bool, Any, str]]  # name, repeats, converter, composite type
 
 
 @cache
@@ -101,11 +103,14 @@ def _children(message: str, type_name: str) -> _Spec:
     out: _Spec = {}
     for el in seq:
         tag = f"{{{ns}}}{el.name}"
-        target = el.type if isinstance(el.type, Simple) else resolve(schema, el.type)
+        if isinstance(el.type, Simple):
+            out[tag] = (el.name, el.repeats, _converter(base_of(el.type)), "")
+            continue
+        target = resolve(schema, el.type)
         if isinstance(target, Simple):
-            out[tag] = (el.name, el.repeats, _converter(base_of(target)), None)
+            out[tag] = (el.name, el.repeats, _converter(base_of(target)), "")
         else:
-            out[tag] = (el.name, el.repeats, _COMPOSITE, el.type)  # type: ignore[assignment]
+            out[tag] = (el.name, el.repeats, _COMPOSITE, el.type)
     return out
 
 
@@ -120,7 +125,7 @@ def _build(message: str, el: etree._Element, node: Node, type_name: str) -> None
             value = child.text or ""
         elif convert is _COMPOSITE:
             value = Node(name, node, 0)
-            _build(message, child, value, child_type)  # type: ignore[arg-type]
+            _build(message, child, value, child_type)
         else:
             try:
                 value = convert(child.text)

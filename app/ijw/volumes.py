@@ -23,8 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.ijw.codes import HOURS, MINUTES
+
 PER_DAY, PER_WEEK, PER_MONTH, TOTAL = "1", "2", "4", "6"
-MINUTES, HOURS, EURO = "01", "04", "83"  # WJ756 units the volume rules convert
+
 SUNDAY = 6  # date.weekday()
 
 

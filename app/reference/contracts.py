@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.ijw.codes import EURO
 from app.reference.models import (
     Ceiling,
     CeilingMember,
@@ -33,7 +34,7 @@ from app.reference.models import (
 )
 from app.reference.products import FINANCING, NATIONAL_CATEGORIES, UNITS
 
-FORMAT = "ijw-contracts/1"
+FORMAT: Literal["ijw-contracts/1"] = "ijw-contracts/1"
 VARIANTS = ("inspanning", "output", "taakgericht")
 _GEMEENTE = re.compile(r"[0-9]{4}")
 _AGB = re.compile(r"[0-9]{8}")
@@ -224,9 +225,9 @@ def _check_semantics(session: Session, doc: ContractDocument) -> list[dict[str, 
                 tl = f"{cl}.tariffs[{ti}]"
                 if t.eenheid not in UNITS:
                     err(f"{tl}.eenheid", f"{t.eenheid!r} is not a WJ756 unit")
-                if t.eenheid == "83" and t.tarief is not None:
+                if t.eenheid == EURO and t.tarief is not None:
                     err(f"{tl}.tarief", "a euro product (eenheid 83) has no tariff")
-                if t.eenheid != "83" and t.tarief is None:
+                if t.eenheid != EURO and t.tarief is None:
                     err(f"{tl}.tarief", "a tariff is required unless eenheid is 83")
                 if t.valid_to is not None and t.valid_to < t.valid_from:
                     err(f"{tl}.valid_to", "valid_to is before valid_from")
@@ -405,17 +406,7 @@ def export_document(
             )
         )
         products = [
-            ProductIn(
-                categorie=p.categorie,
-                code=p.code,
-                name=p.name,
-                eenheid=p.eenheid,
-                financing=p.financing,  # type: ignore[arg-type]
-                profiel=p.profiel,
-                intensiteit=p.intensiteit,
-                valid_from=p.valid_from,
-                valid_to=p.valid_to,
-            )
+            ProductIn.model_validate(p, from_attributes=True)  # validates the stored financing
             for p in session.scalars(
                 select(Product)
                 .where(Product.region_id == region.id)
@@ -431,19 +422,13 @@ def export_document(
         ):
             grouped[(t.aanbieder, t.code)].append(t)
         contracts = [
-            ContractIn(
-                aanbieder=agb,
-                code=code,
-                variant=rows[0].variant,  # type: ignore[arg-type]
-                tariffs=[
-                    TariffIn(
-                        eenheid=t.eenheid,
-                        tarief=t.tarief,
-                        valid_from=t.valid_from,
-                        valid_to=t.valid_to,
-                    )
-                    for t in rows
-                ],
+            ContractIn.model_validate(
+                {
+                    "aanbieder": agb,
+                    "code": code,
+                    "variant": rows[0].variant,  # validated: one of VARIANTS
+                    "tariffs": [TariffIn.model_validate(t, from_attributes=True) for t in rows],
+                }
             )
             for (agb, code), rows in grouped.items()
         ]

@@ -13,42 +13,10 @@ from dataclasses import dataclass
 
 from app.exchange.flow import Context, Note
 from app.flows.allocations import store
-from app.flows.allocations.store import Allocation, SentProduct
-from app.ijw.model import Message, Node, many
+from app.flows.allocations.store import SentProduct, sent_products
+from app.ijw.model import many
 from app.ijw.retour import Decision, codes_in, voids
 from app.reference.products import check_product_code
-
-
-def sent_products(message: Message) -> list[tuple[Node, SentProduct]]:
-    """The ToegewezenProducten of a JW301 in store terms, in document order."""
-    gemeente, agb = message.sender, message.receiver
-    client = message.root["Client"]
-    bsn = client["Bsn"]
-    out = []
-    for i, node in enumerate(many(client, "ToegewezenProducten", "ToegewezenProduct"), 1):
-        product = node.get("Product") or {}
-        omvang = node.get("Omvang") or {}
-        allocation = Allocation(
-            gemeente=gemeente,
-            nummer=int(node["ToewijzingNummer"]),
-            bsn=bsn,
-            aanbieder=agb,
-            categorie=product.get("Categorie"),
-            code=product.get("Code"),
-            ingangsdatum=node["Ingangsdatum"],
-            einddatum=node.get("Einddatum"),
-            reden_wijziging=node.get("RedenWijziging"),
-            volume=omvang.get("Volume"),
-            eenheid=omvang.get("Eenheid"),
-            frequentie=omvang.get("Frequentie"),
-            budget=node.get("Budget"),
-            toewijzingsdatum=node["Toewijzingsdatum"],
-            toewijzingstijd=node["Toewijzingstijd"],
-            referentie_aanbieder=node.get("ReferentieAanbieder"),
-            status="sent",
-        )
-        out.append((node, SentProduct(i, allocation)))
-    return out
 
 
 class Jw301Flow:

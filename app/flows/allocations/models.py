@@ -31,8 +31,8 @@ class AllocationRow(Base):
     """One allocation (ToegewezenProduct) of a gemeente, identified by its ToewijzingNummer.
 
     The content lives in its versions; `leading_version_id` points at the version that leads
-    (see `app.domain.allocations` for the rule) and is maintained by that module.  It is a plain
-    integer, not a foreign key, to keep the two tables free of a reference cycle.
+    (see `app.flows.allocations.store` for the rule) and is maintained by that module.  It is a
+    plain integer, not a foreign key, to keep the two tables free of a reference cycle.
     """
 
     __tablename__ = "flow_allocations"

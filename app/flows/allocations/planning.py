@@ -159,10 +159,11 @@ def plan_jw301(
                 }
             )
             continue
+        given: dict[str, Any] = dict(order.content)
         values: dict[str, Any] = {}
         for name in _FIELDS:
-            if name in order.content:
-                values[name] = order.content[name]  # type: ignore[literal-required]
+            if name in given:
+                values[name] = given[name]
             elif previous is not None and name != "reden_wijziging":
                 values[name] = getattr(previous, name)
             else:

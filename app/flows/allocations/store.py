@@ -35,10 +35,9 @@ from sqlalchemy.orm import Session
 from app.db.sql import member_of
 from app.exchange.models import MessageRecord
 from app.flows.allocations.models import AllocationChangeRow, AllocationRow, AllocationVersionRow
-from app.ijw.volumes import HOURS
+from app.ijw.codes import DELETED, HOURS, OBSOLETE_CORRECTION
+from app.ijw.model import Message, Node, many
 
-DELETED = "13"  # RedenWijziging 13: deleted, treated as never issued (CS335: Einddatum = Ingang)
-OBSOLETE_CORRECTION = "01"  # RedenWijziging 01 (administrative correction, obsolete, CS336)
 # Reasons that shorten or withdraw an allocation (spec §4.1; JZ002).  04 extends, 12 follows a VOW
 # (either direction), 13 deletes.
 WITHDRAWAL_REASONS = frozenset({"02", "03", "05", "06", "07", "08", "09", "10", "11", "14"})
@@ -195,8 +194,9 @@ def _view(v: AllocationVersionRow) -> Allocation:
     return Allocation(*(getattr(v, c.key) for c in _COLUMNS))
 
 
-def _leading() -> Select[Any]:
-    """The leading version of every allocation (the one `leading_version_id` points at)."""
+def _leading() -> Select[*tuple[Any, ...]]:
+    """The leading version of every allocation (the one `leading_version_id` points at), as
+    the columns of `Allocation` in its field order."""
     return select(*_COLUMNS).join(AllocationRow, AllocationRow.leading_version_id == _V.id)
 
 
@@ -299,7 +299,7 @@ def references_of_message(session: Session, message_id: int) -> set[tuple[str, s
             AllocationVersionRow.referentie_aanbieder.is_not(None),
         )
     )
-    return {(agb, ref) for agb, ref in rows}
+    return {(agb, ref) for agb, ref in rows if ref is not None}
 
 
 def next_nummer(session: Session, gemeente: str) -> int:
@@ -479,6 +479,38 @@ class SentProduct:
 
     position: int
     allocation: Allocation
+
+
+def sent_products(message: Message) -> list[tuple[Node, SentProduct]]:
+    """The ToegewezenProducten of a JW301 in store terms, in document order."""
+    gemeente, agb = message.sender, message.receiver
+    client = message.root["Client"]
+    bsn = client["Bsn"]
+    out = []
+    for i, node in enumerate(many(client, "ToegewezenProducten", "ToegewezenProduct"), 1):
+        product = node.get("Product") or {}
+        omvang = node.get("Omvang") or {}
+        allocation = Allocation(
+            gemeente=gemeente,
+            nummer=int(node["ToewijzingNummer"]),
+            bsn=bsn,
+            aanbieder=agb,
+            categorie=product.get("Categorie"),
+            code=product.get("Code"),
+            ingangsdatum=node["Ingangsdatum"],
+            einddatum=node.get("Einddatum"),
+            reden_wijziging=node.get("RedenWijziging"),
+            volume=omvang.get("Volume"),
+            eenheid=omvang.get("Eenheid"),
+            frequentie=omvang.get("Frequentie"),
+            budget=node.get("Budget"),
+            toewijzingsdatum=node["Toewijzingsdatum"],
+            toewijzingstijd=node["Toewijzingstijd"],
+            referentie_aanbieder=node.get("ReferentieAanbieder"),
+            status="sent",
+        )
+        out.append((node, SentProduct(i, allocation)))
+    return out
 
 
 def record_sent(

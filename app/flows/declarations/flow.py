@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 from app.exchange.flow import Context
 from app.flows.allocations import store as allocations
-from app.flows.allocations.flow import sent_products
-from app.flows.allocations.store import DELETED
+from app.flows.allocations.store import sent_products
 from app.flows.declarations import store
 from app.flows.declarations.rules import (
     CONTRACT_RULES,
@@ -32,6 +31,7 @@ from app.flows.declarations.rules import (
     judge_lines,
     read_lines,
 )
+from app.ijw.codes import DELETED
 from app.ijw.model import Node
 from app.ijw.retour import Decision, DeclarationDecision
 from app.reference.contracts import contracts_configured, load_contracts

@@ -30,9 +30,10 @@ from datetime import date
 from typing import Any
 
 from app.flows.allocations.store import Allocation
+from app.ijw.codes import EURO, HOURS, MINUTES, OUTPUT_PIECES
 from app.ijw.model import Node, many
 from app.ijw.rules.catalogue import meta
-from app.ijw.volumes import EURO, HOURS, MINUTES, Omvang, allocation_maximum, period_maximum
+from app.ijw.volumes import Omvang, allocation_maximum, period_maximum
 from app.ijw.volumes import month_end as _month_end
 from app.reference.contracts import ContractBook
 from app.reference.products import Catalogue
@@ -330,7 +331,7 @@ class Judge:
         variant = self.contracts.variant(alloc.code, alloc.ingangsdatum)
         if variant is not None:
             return variant == "output"
-        return alloc.eenheid in ("82", EURO)
+        return alloc.eenheid in (OUTPUT_PIECES, EURO)
 
 
 def judge_lines(judge: Judge, lines: Sequence[Line]) -> None:

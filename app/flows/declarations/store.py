@@ -191,13 +191,16 @@ def bulk_insert_lines(session: Session, rows: Iterable[tuple[Any, ...]]) -> None
     it = iter(rows)
     if dialect == "postgresql":
         raw = conn.connection.driver_connection
+        assert raw is not None
         with raw.cursor() as cur, cur.copy(f"COPY money_prestaties ({cols}) FROM STDIN") as copy:
             while chunk := list(islice(it, 5000)):
                 copy.write("".join("\t".join(map(_copy_text, r)) + "\n" for r in chunk))
         return
     if dialect == "sqlite":
         marks = ", ".join("?" for _ in LINE_COLUMNS)
-        cur = conn.connection.driver_connection.cursor()
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        cur = driver.cursor()
         try:
             while chunk := list(islice(it, 5000)):
                 cur.executemany(
@@ -219,7 +222,7 @@ def bulk_insert_lines(session: Session, rows: Iterable[tuple[Any, ...]]) -> None
         return
     while chunk := list(islice(it, 5000)):
         session.execute(
-            insert(PrestatieLine.__table__),
+            insert(PrestatieLine),
             [dict(zip(LINE_COLUMNS, r, strict=True)) for r in chunk],
         )
 

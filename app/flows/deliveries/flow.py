@@ -39,7 +39,8 @@ from app.exchange.flow import Context
 from app.flows.allocations import store as allocations
 from app.flows.allocations.store import Allocation
 from app.flows.deliveries import store
-from app.flows.deliveries.store import TEMPORARY, Deliveries, Start, StartKey, Stop
+from app.flows.deliveries.store import Deliveries, Start, StartKey, Stop
+from app.ijw.codes import TEMPORARY_STOP as TEMPORARY
 from app.ijw.model import Node, many
 from app.ijw.retour import Decision
 from app.reference.products import check_product_code

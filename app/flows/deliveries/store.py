@@ -13,8 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.flows.deliveries.models import StartRow, StopRow
-
-TEMPORARY = "20"  # RedenBeeindiging 20: temporary stop (JZ588)
+from app.ijw.codes import TEMPORARY_STOP as TEMPORARY
 
 StartKey = tuple[int | None, str | None, str | None, date]  # nummer, categorie, code, begindatum
 

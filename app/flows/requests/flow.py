@@ -25,8 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.exchange.flow import Context, Note
 from app.flows.allocations import store as allocations
-from app.flows.allocations.flow import sent_products
-from app.flows.allocations.store import Allocation
+from app.flows.allocations.store import Allocation, sent_products
 from app.flows.requests import store
 from app.ijw.model import Message, Node, many, plain, walk
 from app.ijw.retour import Decision, codes_in, voids
@@ -167,19 +166,21 @@ class Jw317Flow:
 
         items: list[_Item] = []
         for node in ongewijzigd:
-            a = current(int(node["ToewijzingNummer"]))
-            if a is None:
+            same = current(int(node["ToewijzingNummer"]))
+            if same is None:
                 decision.add(node, "TR350")
                 continue
-            items.append(_Item(node, (a.categorie, a.code), (a.ingangsdatum, a.einddatum)))
+            items.append(
+                _Item(node, (same.categorie, same.code), (same.ingangsdatum, same.einddatum))
+            )
         for node in te_wijzigen:
-            a = current(int(node["ToewijzingNummer"]))
-            if a is None:
+            changed = current(int(node["ToewijzingNummer"]))
+            if changed is None:
                 decision.add(node, "TR351")
                 continue
-            self._check_change(decision, node, a, dagtekening)
-            period = (node["GewensteIngangsdatum"], node.get("Einddatum") or a.einddatum)
-            items.append(_Item(node, (a.categorie, a.code), period))
+            self._check_change(decision, node, changed, dagtekening)
+            period = (node["GewensteIngangsdatum"], node.get("Einddatum") or changed.einddatum)
+            items.append(_Item(node, (changed.categorie, changed.code), period))
         for node in nieuw:
             check_product_code(
                 ctx.session,

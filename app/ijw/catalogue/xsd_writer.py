@@ -30,14 +30,15 @@ def _restriction(simple: Simple, base_prefix: str, indent: str) -> list[str]:
         facets.append(f"<xs:enumeration value={_q(value)}/>")
     for pattern in simple.patterns:
         facets.append(f"<xs:pattern value={_q(pattern)}/>")
-    for tag, value in (
+    bounds: tuple[tuple[str, int | str | None], ...] = (
         ("minLength", simple.min_length),
         ("maxLength", simple.max_length),
         ("minInclusive", simple.min_inclusive),
         ("maxInclusive", simple.max_inclusive),
-    ):
-        if value is not None:
-            facets.append(f"<xs:{tag} value={_q(value)}/>")
+    )
+    for tag, bound in bounds:
+        if bound is not None:
+            facets.append(f"<xs:{tag} value={_q(str(bound))}/>")
     if not facets:
         return [f"{indent}<xs:restriction base={_q(ref)}/>"]
     return (

@@ -73,7 +73,7 @@ def memo(message: Message, key: str, factory: Callable[[], T]) -> T:
     cache = current[1]
     if key not in cache:
         cache[key] = factory()
-    return cache[key]  # type: ignore[no-any-return]  # the cache holds what factory() made
+    return cache[key]  # the cache holds what factory() made
 
 
 def memo_scope(message: Message) -> Any:

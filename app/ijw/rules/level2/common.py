@@ -143,6 +143,13 @@ def declaration(message: Message) -> Node | None:
     return value if isinstance(value, Node) else None
 
 
+def declaratie_periode(message: Message) -> Node:
+    """The DeclaratiePeriode of a 323 (callers test the message type first)."""
+    decl = declaration(message)
+    assert decl is not None, "a JW323 has a Declaratie"
+    return decl["DeclaratiePeriode"]
+
+
 def declaration_clients(message: Message) -> list[Node]:
     """The Clienten/Client classes of a 323 or 325."""
     return many(declaration(message), "Clienten", "Client")

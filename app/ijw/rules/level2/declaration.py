@@ -11,10 +11,12 @@ import re
 from datetime import date
 
 from app.ijw.catalogue import BASIS_NAMESPACE
+from app.ijw.codes import EURO
 from app.ijw.model import Message, Node
 from app.ijw.rules.level2.common import (
     content,
     dagtekening_loc,
+    declaratie_periode,
     declaration,
     last_day,
     prestaties,
@@ -53,7 +55,7 @@ def producttarief_behalve_bij_euro(message: Message, emit: Emit) -> None:
     if not _is_323(message):
         return
     for prestatie in prestaties(message):
-        euro = prestatie["Eenheid"] == "83"
+        euro = prestatie["Eenheid"] == EURO
         has_tarief = "ProductTarief" in prestatie
         if not euro and not has_tarief:
             emit(prestatie.loc("Eenheid"))
@@ -68,7 +70,7 @@ def perioden_vanaf_2021(message: Message, emit: Emit) -> None:
     # reported on its Begindatum only).
     if not _is_323(message):
         return
-    periode = declaration(message)["DeclaratiePeriode"]  # type: ignore[index]
+    periode = declaratie_periode(message)
     if periode["Begindatum"] < _FROM_2021:
         emit(periode.loc("Begindatum"))
     for prestatie in prestaties(message):
@@ -128,7 +130,7 @@ def euro_volume_is_bedrag(message: Message, emit: Emit) -> None:
         return
     for prestatie in prestaties(message):
         if (
-            prestatie["Eenheid"] == "83"
+            prestatie["Eenheid"] == EURO
             and prestatie["IngediendBedrag"]["Bedrag"] != prestatie["GeleverdVolume"]
         ):
             emit(prestatie.loc("GeleverdVolume"), prestatie["IngediendBedrag"].loc("Bedrag"))
@@ -139,7 +141,7 @@ def declaratieperiode_hele_maand(message: Message, emit: Emit) -> None:
     """DeclaratiePeriode is exactly one whole calendar month."""
     if not _is_323(message):
         return
-    periode = declaration(message)["DeclaratiePeriode"]  # type: ignore[index]
+    periode = declaratie_periode(message)
     begin, end = periode["Begindatum"], periode["Einddatum"]
     if begin.day != 1 or end != last_day(begin):
         emit(periode.loc("Begindatum"), periode.loc("Einddatum"))
@@ -149,7 +151,7 @@ def _periods(message: Message) -> list[Node]:
     """DeclaratiePeriode (323 only) and every ProductPeriode, in document order."""
     out: list[Node] = []
     if _is_323(message):
-        out.append(declaration(message)["DeclaratiePeriode"])  # type: ignore[index]
+        out.append(declaratie_periode(message))
     out.extend(prestatie["ProductPeriode"] for prestatie in prestaties(message))
     return out
 
@@ -209,7 +211,7 @@ def productperiode_niet_na_declaratieperiode(message: Message, emit: Emit) -> No
     # code (corpus), although the rule file lists it as a cross-message rule (spec §3c).
     if not _is_323(message):
         return
-    periode = declaration(message)["DeclaratiePeriode"]  # type: ignore[index]
+    periode = declaratie_periode(message)
     limit = periode["Einddatum"]
     limit_loc = periode.loc("Einddatum")
     for prestatie in prestaties(message):

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from app.ijw.codes import DELETED, EURO, OBSOLETE_CORRECTION
 from app.ijw.model import Message, Node
 from app.ijw.rules.level2.common import (
     AANGEVRAAGD,
@@ -140,7 +141,7 @@ def einddatum_niet_voor_begindatum(message: Message, emit: Emit) -> None:
 def verwijderd_alleen_zonder_duur(message: Message, emit: Emit) -> None:
     """RedenWijziging 13 (verwijderd) only when Einddatum equals Ingangsdatum."""
     for node in toegewezen(message):
-        if node.get("RedenWijziging") != "13":
+        if node.get("RedenWijziging") != DELETED:
             continue
         end = node.get("Einddatum")
         if end is None:
@@ -159,7 +160,7 @@ def geen_administratieve_correctie(message: Message, emit: Emit) -> None:
 
 
 _FREQUENTIE_NA_2020 = ("2", "4", "6")
-_EENHEID_MET_FREQUENTIE = ("14", "16", "83", "84")
+_EENHEID_MET_FREQUENTIE = ("14", "16", EURO, "84")
 
 
 def _frequentie_past_bij_eenheid(node: Node, end_name: str, emit: Emit) -> None:
@@ -285,9 +286,9 @@ def _stacking(items: list[_Item], emit: Emit) -> None:
 def _deleted(node: Node) -> bool:
     # TR302: deleted allocations (13) and the obsolete administrative correction (01) with
     # Einddatum = Ingangsdatum do not count as stacking.
-    return node.get("RedenWijziging") in ("13", "01") and node.get("Einddatum") == node.get(
-        "Ingangsdatum"
-    )
+    return node.get("RedenWijziging") in (DELETED, OBSOLETE_CORRECTION) and node.get(
+        "Einddatum"
+    ) == node.get("Ingangsdatum")
 
 
 @rule("TR302")

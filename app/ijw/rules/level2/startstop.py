@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from app.ijw.model import Message, many
+from app.ijw.model import Message, Node, many
 from app.ijw.rules.level2.common import client, content
 from app.ijw.rules.registry import Emit, rule
 
 
-def _deliveries(message: Message) -> list:
+def _deliveries(message: Message) -> list[Node]:
     kind = content(message)
     if kind == "JW305":
         return many(client(message), "StartProducten", "StartProduct")
