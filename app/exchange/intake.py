@@ -197,22 +197,18 @@ class Intake:
     ) -> Answer:
         status, code = _REJECTION[rejection.kind]
         details = [{"line": e.line, "path": e.path, "message": e.message} for e in rejection.errors]
-        record = log.inbound(
+        record = log.refused(
             session,
             caller=caller,
             counterpart=None,
             data=data,
             message=None,
             now=self.clock.now(),
-            digest=digest,
-        )
-        record.findings = details
-        log.complete(
-            record,
-            verdict="refused",
             status=status,
-            media_type=log.JSON,
-            body=log.error_body(code, rejection.message, details),
+            code=code,
+            text=rejection.message,
+            details=details,
+            digest=digest,
         )
         _log.info(
             "refused at level 1",
@@ -231,21 +227,17 @@ class Intake:
         code: str,
         text: str,
     ) -> Answer:
-        record = log.inbound(
+        record = log.refused(
             session,
             caller=caller,
             counterpart=None,
             data=data,
             message=message,
             now=self.clock.now(),
-            digest=digest,
-        )
-        log.complete(
-            record,
-            verdict="refused",
             status=status,
-            media_type=log.JSON,
-            body=log.error_body(code, text),
+            code=code,
+            text=text,
+            digest=digest,
         )
         _log.info("refused", extra={"message_id": record.id, "code": code, "party": caller.code})
         return Answer.of(record)

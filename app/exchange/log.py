@@ -108,6 +108,42 @@ def complete(
     record.response_media_type, record.response_body = media_type, body
 
 
+def refused(
+    session: Session,
+    *,
+    caller: Party,
+    counterpart: Party | None,
+    data: bytes,
+    message: Message | None,
+    now: datetime,
+    status: int,
+    code: str,
+    text: str,
+    details: list[dict[str, Any]] | None = None,
+    digest: str | None = None,
+) -> MessageRecord:
+    """Log a message refused before it was received (level 1, authorisation): it counts as
+    never sent; the row keeps the refusal a resend gets back."""
+    record = inbound(
+        session,
+        caller=caller,
+        counterpart=counterpart,
+        data=data,
+        message=message,
+        now=now,
+        digest=digest,
+    )
+    record.findings = list(details or [])
+    complete(
+        record,
+        verdict="refused",
+        status=status,
+        media_type=JSON,
+        body=error_body(code, text, details),
+    )
+    return record
+
+
 def previous_answered(session: Session, caller: Party, digest: str) -> MessageRecord | None:
     """The last logged message with these bytes from this caller (a byte-identical resend)."""
     return session.scalar(

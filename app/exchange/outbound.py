@@ -104,16 +104,17 @@ class Outbound:
             info, tree = xml.read(raw)
         except xml.Rejection as exc:
             details = [{"line": e.line, "path": e.path, "message": e.message} for e in exc.errors]
-            record = log.inbound(
-                session, caller=sender, counterpart=receiver, data=raw, message=None, now=now
-            )
-            record.findings = details
-            log.complete(
-                record,
-                verdict="refused",
+            record = log.refused(
+                session,
+                caller=sender,
+                counterpart=receiver,
+                data=raw,
+                message=None,
+                now=now,
                 status=422,
-                media_type=log.JSON,
-                body=log.error_body("IB014", exc.message, details),
+                code="IB014",
+                text=exc.message,
+                details=details,
             )
             return Refused(422, "IB014", exc.message, details, record)
         message = model.to_model(tree, info)
