@@ -7,20 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api import errors
 from app.api.deps import Service
 
 DESCRIPTION = """Municipality-side iJw 3.2 message service.
 
 Authenticate with `Authorization: Bearer <token>` (tokens come from `ijw party add`).
 Providers post XML to `/v1/berichten` and poll what is addressed to them; gemeenten post their
-JW301/JW319 there too and use the back-office endpoints.  Every error is JSON
-`{code, message, details[]}`."""
+JW301/JW319 there too and use the back-office endpoints.  Every error is problem details
+(RFC 9457, `application/problem+json`): `type`, `title`, `status`, `detail`, our `code` and
+`errors[]` with a `location` each; docs/errors.md lists the codes."""
 
 
 class Health(BaseModel):
@@ -33,23 +32,7 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
     app = FastAPI(title="iJw 3.2 service", version="0.1.0", description=DESCRIPTION)
     app.state.service = svc
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # ApiError carries the {code, message, details} dict; Starlette's own errors a string.
-        detail: object = exc.detail
-        if not isinstance(detail, dict):
-            detail = {"code": f"HTTP{exc.status_code}", "message": str(detail), "details": []}
-        return JSONResponse(detail, status_code=exc.status_code, headers=exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        details = [
-            {"location": list(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
-        ]
-        return JSONResponse(
-            {"code": "INVALID_REQUEST", "message": "the request is not valid", "details": details},
-            status_code=422,
-        )
+    errors.install(app)
 
     @app.get("/healthz", tags=["service"], summary="Liveness and database check")
     def healthz() -> Health:

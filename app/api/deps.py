@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.errors import ApiError
 from app.backoffice.service import BackOffice
 from app.clock import Clock
 from app.config import Settings
@@ -33,17 +34,6 @@ class Service:
     factory: sessionmaker[Session]
     intake: Intake
     backoffice: BackOffice
-
-
-class ApiError(HTTPException):
-    """An error answered as {code, message, details[]}."""
-
-    def __init__(
-        self, status: int, code: str, message: str, details: list[Any] | None = None
-    ) -> None:
-        super().__init__(
-            status_code=status, detail={"code": code, "message": message, "details": details or []}
-        )
 
 
 def not_found(what: str) -> ApiError:
@@ -99,3 +89,6 @@ def _gemeente(party: CallerDep) -> Party:
 
 
 GemeenteDep = Annotated[Party, Depends(_gemeente)]
+
+
+__all__ = ["ApiError", "CallerDep", "GemeenteDep", "Service", "ServiceDep", "SessionDep"]

@@ -7,13 +7,13 @@ rules can refer to its id) and completed with the verdict and the stored answer 
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.exchange import problems
 from app.exchange.models import MessageRecord, Party
 from app.ijw.catalogue import CATALOGUE
 from app.ijw.model import Message
@@ -134,13 +134,8 @@ def refused(
         digest=digest,
     )
     record.findings = list(details or [])
-    complete(
-        record,
-        verdict="refused",
-        status=status,
-        media_type=JSON,
-        body=error_body(code, text, details),
-    )
+    body = problems.problem_bytes(status, code, text, problems.xml_errors(details or []))
+    complete(record, verdict="refused", status=status, media_type=problems.MEDIA_TYPE, body=body)
     return record
 
 
@@ -211,8 +206,3 @@ def unanswered_sends(session: Session, gemeente: str) -> list[MessageRecord]:
             )
         )
     )
-
-
-def error_body(code: str, message: str, details: list[Any] | None = None) -> bytes:
-    """The JSON error shape of every refusal: {code, message, details[]}."""
-    return json.dumps({"code": code, "message": message, "details": details or []}).encode()

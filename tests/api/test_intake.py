@@ -110,8 +110,9 @@ def test_xsd_invalid_lists_every_error(api):
     body = body.replace(b"<jw305:StatusAanlevering>1<", b"<jw305:StatusAanlevering>x<")
     r = api.post(provider, body)
     assert r.status_code == 422 and r.json()["code"] == "IB014"
-    details = r.json()["details"]
-    assert len(details) == 2 and all(d["line"] and d["path"] and d["message"] for d in details)
+    errors = r.json()["errors"]
+    assert len(errors) == 2 and all(e["line"] and e["location"] and e["message"] for e in errors)
+    assert r.headers["content-type"] == "application/problem+json"
 
 
 def test_garbage_wrong_namespace_and_encoding(api):
