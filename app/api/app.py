@@ -32,7 +32,7 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
     app = FastAPI(title="iJw 3.2 service", version="0.1.0", description=DESCRIPTION)
     app.state.service = svc
 
-    errors.install(app)
+    errors.install(app, svc.settings.max_body_bytes)
 
     @app.get("/healthz", tags=["service"], summary="Liveness and database check")
     def healthz() -> Health:

@@ -23,7 +23,18 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from app.api.deps import ApiError, CallerDep, GemeenteDep, ServiceDep, SessionDep, not_found
+from app.api.deps import (
+    ApiError,
+    CallerDep,
+    GemeenteDep,
+    RowId,
+    ServiceDep,
+    SessionDep,
+    ToewijzingNummer,
+    cursor_value,
+    not_found,
+)
+from app.api.inputs import MessageData, Strict, Text
 from app.backoffice.service import (
     STATES,
     AllocationState,
@@ -31,6 +42,7 @@ from app.backoffice.service import (
     Created,
     DueItem,
     Refusal,
+    StateName,
     woonplaats_deadline,
 )
 from app.flows.allocations.planning import Content, Order
@@ -53,18 +65,18 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 # -- input -----------------------------------------------------------------------------------
 
 
-class ProductIn(BaseModel):
+class ProductIn(Strict):
     categorie: str = Field(pattern=r"^[0-9]{2}$")
     code: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{5}$")
 
 
-class OmvangIn(BaseModel):
+class OmvangIn(Strict):
     volume: int = Field(ge=0, le=99_999_999)
     eenheid: str = Field(pattern=r"^[0-9]{2}$")
     frequentie: str = Field(pattern=r"^[0-9]$")
 
 
-class AllocationIn(BaseModel):
+class AllocationIn(Strict):
     """One allocation to send.  With `toewijzingnummer` of an existing allocation it is a
     change: fields you leave out keep their current value (give `einddatum: null` to open it).
     Without it a new allocation is made with a fresh number."""
@@ -76,8 +88,8 @@ class AllocationIn(BaseModel):
     reden_wijziging: str | None = Field(default=None, pattern=r"^[0-9]{2}$")
     omvang: OmvangIn | None = None
     budget: int | None = Field(default=None, ge=0, le=99_999_999, description="eurocents")
-    referentie_aanbieder: str | None = Field(default=None, max_length=36)
-    commentaar: str | None = Field(default=None, max_length=1000)
+    referentie_aanbieder: Text | None = Field(default=None, min_length=1, max_length=36)
+    commentaar: Text | None = Field(default=None, max_length=1000)
     toewijzingsdatum: date | None = Field(default=None, description="default: now")
     toewijzingstijd: time | None = Field(default=None, description="default: now")
 
@@ -110,12 +122,12 @@ class AllocationIn(BaseModel):
         )
 
 
-class AllocationRequest(BaseModel):
+class AllocationRequest(Strict):
     """A JW301 for one client at one provider."""
 
     aanbieder: str = Field(pattern=r"^[0-9]{8}$")
     bsn: str = Field(pattern=r"^[0-9]{9}$")
-    client: dict[str, Any] | None = Field(
+    client: MessageData | None = Field(
         default=None,
         description="the JW301 Client data (Geboortedatum, Geslacht, Naam, Contactgegevens, ...)"
         " in the message's shape; optional when a JW301 was sent for this client before",
@@ -126,10 +138,10 @@ class AllocationRequest(BaseModel):
         description="resend the client's other current allocations at this provider unchanged "
         "(OP087: every JW301 holds them all)",
     )
-    identificatie: str | None = Field(default=None, min_length=1, max_length=12)
+    identificatie: Text | None = Field(default=None, min_length=1, max_length=12)
 
 
-class AnswerRequest(BaseModel):
+class AnswerRequest(Strict):
     """A JW319 on a request: 1 = rejected (with a reason), 2 = in onderzoek."""
 
     verzoek_antwoord: Literal["1", "2"]
@@ -137,7 +149,7 @@ class AnswerRequest(BaseModel):
     woonplaatsbeginsel: str | None = Field(
         default=None, pattern=r"^[0-9]{4}$", description="responsible gemeente (reason 8)"
     )
-    identificatie: str | None = Field(default=None, min_length=1, max_length=12)
+    identificatie: Text | None = Field(default=None, min_length=1, max_length=12)
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -417,7 +429,9 @@ def list_requests(
 
 
 @router.get("/verzoeken/{request_id}", summary="One request", description=_STANDARD)
-def get_request(request_id: int, party: GemeenteDep, s: SessionDep, svc: ServiceDep) -> RequestOut:
+def get_request(
+    request_id: RowId, party: GemeenteDep, s: SessionDep, svc: ServiceDep
+) -> RequestOut:
     r = requests.request_by_id(s, party.code, request_id)
     if r is None:
         raise not_found(f"request {request_id}")
@@ -434,7 +448,7 @@ def get_request(request_id: int, party: GemeenteDep, s: SessionDep, svc: Service
     responses=_REFUSED,
 )
 async def answer_request(
-    request_id: int, body: AnswerRequest, party: GemeenteDep, svc: ServiceDep
+    request_id: RowId, body: AnswerRequest, party: GemeenteDep, svc: ServiceDep
 ) -> Answered201:
     result = await run_in_threadpool(
         svc.backoffice.answer_request,
@@ -470,7 +484,7 @@ def list_allocations(
     svc: ServiceDep,
     aanbieder: str | None = Query(None, pattern=r"^[0-9]{8}$"),
     bsn: str | None = Query(None, pattern=r"^[0-9]{9}$"),
-    state: str | None = Query(None, description="one of " + ", ".join(STATES)),
+    state: StateName | None = Query(None, description="one of " + ", ".join(STATES)),
     limit: int = Query(200, ge=1, le=1000),
 ) -> AllocationList:
     items = svc.backoffice.allocations(
@@ -493,17 +507,14 @@ def allocation_changes(
     since: str = Query("0", description="cursor from a previous page; 0 = from the start"),
     limit: int = Query(100, ge=1, le=500),
 ) -> AllocationChanges:
-    if not since.isdigit():
-        raise ApiError(400, "BAD_CURSOR", "since must be a cursor returned by this endpoint")
-    items = [
-        AllocationOut.of(st) for st in svc.backoffice.changes(s, party.code, int(since), limit)
-    ]
+    changed = svc.backoffice.changes(s, party.code, cursor_value(since), limit)
+    items = [AllocationOut.of(st) for st in changed]
     return AllocationChanges(items=items, next_cursor=items[-1].cursor if items else since)
 
 
 @router.get("/toewijzingen/{nummer}", summary="One allocation with its versions")
 def get_allocation(
-    nummer: int, party: GemeenteDep, s: SessionDep, svc: ServiceDep
+    nummer: ToewijzingNummer, party: GemeenteDep, s: SessionDep, svc: ServiceDep
 ) -> AllocationDetail:
     st = svc.backoffice.allocation(s, party.code, nummer)
     if st is None:

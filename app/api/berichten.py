@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from app.api.deps import ApiError, CallerDep, ServiceDep, SessionDep, not_found
+from app.api.deps import (
+    ApiError,
+    CallerDep,
+    MessageId,
+    ServiceDep,
+    SessionDep,
+    cursor_value,
+    not_found,
+)
 from app.exchange import feed, log
 from app.exchange.models import MessageRecord
 
@@ -129,9 +137,7 @@ def poll(
     None is skipped or repeated: cursors are the caller's own sequence numbers, handed out in
     commit order.  Retours we answered synchronously are here too, for a client that timed out.
     """
-    if not since.isdigit():
-        raise ApiError(400, "BAD_CURSOR", "since must be a cursor returned by this endpoint")
-    items = feed.poll(s, party, int(since), limit)
+    items = feed.poll(s, party, cursor_value(since), limit)
     return FeedPage(
         items=[FeedItem(cursor=i.cursor, **Message.of(i.record).model_dump()) for i in items],
         next_cursor=items[-1].cursor if items else since,
@@ -139,7 +145,7 @@ def poll(
 
 
 @router.get("/{message_id}", summary="One message you sent or received, with our answer")
-def get_bericht(message_id: int, party: CallerDep, s: SessionDep) -> MessageDetail:
+def get_bericht(message_id: MessageId, party: CallerDep, s: SessionDep) -> MessageDetail:
     rec = log.message_of(s, party, message_id)
     if rec is None:
         raise not_found(f"message {message_id}")

@@ -8,12 +8,21 @@ else), the decision on every prestatie with the rule(s) that decided it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.api.deps import ApiError, CallerDep, SessionDep, not_found
+from app.api.deps import (
+    MAX_OFFSET,
+    ApiError,
+    CallerDep,
+    MessageId,
+    RowId,
+    SessionDep,
+    not_found,
+)
 from app.exchange.models import Party
 from app.flows.declarations import store
 from app.flows.declarations.models import Declaration, PrestatieLine
@@ -175,9 +184,9 @@ def list_declarations(
     party: CallerDep,
     s: SessionDep,
     declaratienummer: str | None = Query(None, description="filter on DeclaratieNummer"),
-    status: str | None = Query(None, description="accepted | partially_accepted | rejected"),
+    status: Literal["accepted", "partially_accepted", "rejected"] | None = Query(None),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> DeclarationList:
     """Declarations you sent (aanbieder) or received (gemeente) that reached the rules."""
     rows = store.declarations(
@@ -187,7 +196,7 @@ def list_declarations(
 
 
 @router.get("/by-message/{message_id}", summary="The declaration of a posted JW323")
-def by_message(message_id: int, party: CallerDep, s: SessionDep) -> DeclarationOut:
+def by_message(message_id: MessageId, party: CallerDep, s: SessionDep) -> DeclarationOut:
     """By the X-Message-Id of the JW323 post, or the message id of its JW325."""
     d = store.declaration_of_message(s, _scope(party), message_id)
     if d is None:
@@ -196,23 +205,21 @@ def by_message(message_id: int, party: CallerDep, s: SessionDep) -> DeclarationO
 
 
 @router.get("/{declaration_id}", summary="One declaration with its outcome")
-def get_declaration(declaration_id: int, party: CallerDep, s: SessionDep) -> DeclarationOut:
+def get_declaration(declaration_id: RowId, party: CallerDep, s: SessionDep) -> DeclarationOut:
     return _summary(s, _get(s, party, declaration_id))
 
 
 @router.get("/{declaration_id}/prestaties", summary="Every line with its decision and reasons")
 def declaration_lines(
-    declaration_id: int,
+    declaration_id: RowId,
     party: CallerDep,
     s: SessionDep,
-    status: str | None = Query(None, description="approved | rejected | not_assessed"),
+    status: Literal["approved", "rejected", "not_assessed"] | None = Query(None),
     limit: int = Query(1000, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> DeclarationLines:
     """Lines in document order: status, retourcodes and the rule behind each code."""
     d = _get(s, party, declaration_id)
-    if status is not None and status not in store.LINE_STATUSES:
-        raise ApiError(400, "BAD_STATUS", f"status is one of {', '.join(store.LINE_STATUSES)}")
     total, rows = store.lines_of(s, d.id, status, limit, offset)
     return DeclarationLines(declaration=_summary(s, d), total=total, items=[_line(p) for p in rows])
 

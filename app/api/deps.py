@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +34,26 @@ class Service:
     factory: sessionmaker[Session]
     intake: Intake
     backoffice: BackOffice
+
+
+INT32_MAX = 2_147_483_647  # ids and sequence numbers are 32-bit integer columns
+MAX_OFFSET = 1_000_000
+
+MessageId = Annotated[int, Path(ge=1, le=INT32_MAX, description="a message id")]
+RowId = Annotated[int, Path(ge=1, le=INT32_MAX, description="an id returned by this API")]
+ToewijzingNummer = Annotated[
+    int, Path(ge=1, le=999_999_999, description="a ToewijzingNummer (at most 9 digits)")
+]
+Year = Annotated[
+    int | None, Query(ge=2000, le=2100, description="a calendar year; default: this year")
+]
+
+
+def cursor_value(text: str, *, limit: int = INT32_MAX) -> int:
+    """A numeric cursor handed out by this API (`0` = from the start); 400 BAD_CURSOR else."""
+    if not (text.isdigit() and len(text) <= 10 and int(text) <= limit):
+        raise ApiError(400, "BAD_CURSOR", "not a cursor returned by this endpoint")
+    return int(text)
 
 
 def not_found(what: str) -> ApiError:

@@ -121,11 +121,50 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return _respond(problem(422, "INVALID_REQUEST", "the request is not valid", errors))
 
 
-def install(app: FastAPI) -> None:
-    """The error handlers and the request-id/access-log middleware."""
+def install(app: FastAPI, max_body_bytes: int) -> None:
+    """The error handlers, the body limit and the request-id/access-log middleware."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
+
+
+class BodyLimitMiddleware:
+    """Every request body is at most `max_bytes` (OP179's 25 MB), counted while it is read: a
+    larger one is refused with 413 IB003 before it is buffered."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(self.max_bytes)(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise ApiError(413, "IB003", _too_large_text(self.max_bytes))
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _too_large_text(limit: int) -> str:
+    return f"the request exceeds the maximum of {limit} bytes"
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return _respond(problem(413, "IB003", _too_large_text(limit)))
 
 
 class RequestIdMiddleware:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,16 +41,10 @@ from app.ijw.catalogue import Role
 from app.ijw.rules.catalogue import RULES
 from app.reference import deadlines
 
-STATES = (
-    "sent",
-    "acknowledged",
-    "rejected",
-    "started",
-    "stopped",
-    "ended",
-    "withdrawn",
-    "deleted",
-)
+StateName = Literal[
+    "sent", "acknowledged", "rejected", "started", "stopped", "ended", "withdrawn", "deleted"
+]
+STATES: tuple[str, ...] = get_args(StateName)
 
 
 @dataclass(frozen=True)

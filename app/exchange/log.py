@@ -140,13 +140,18 @@ def refused(
 
 
 def previous_answered(session: Session, caller: Party, digest: str) -> MessageRecord | None:
-    """The last logged message with these bytes from this caller (a byte-identical resend)."""
+    """The last answered message with these bytes from this caller (a byte-identical resend).
+
+    A message refused at transport level (level 1, authorisation) counts as never sent (spec
+    §3a), so its resend is judged again: only answered messages are replayed.
+    """
     return session.scalar(
         select(MessageRecord)
         .where(
             MessageRecord.from_party_id == caller.id,
             MessageRecord.sha256 == digest,
             MessageRecord.direction == "in",
+            MessageRecord.verdict != "refused",
         )
         .order_by(MessageRecord.id.desc())
         .limit(1)
@@ -168,13 +173,15 @@ def identificatie_used(session: Session, sender: str, kind: str, identificatie: 
 
 
 def original_of(session: Session, retour: Message) -> MessageRecord | None:
-    """The JW301/JW319 we sent that a provider's JW302/JW320 answers (same header)."""
+    """The JW301/JW319 we sent that a provider's JW302/JW320 answers: same header, and sent to
+    the provider that answers (only the addressee of a message may answer it)."""
     answers = CATALOGUE[retour.name].answers
     return session.scalar(
         select(MessageRecord)
         .where(
             MessageRecord.message_type == answers,
             MessageRecord.sender == retour.sender,
+            MessageRecord.receiver == retour.receiver,
             MessageRecord.identificatie == retour.identificatie,
             MessageRecord.verdict == "sent",
         )
