@@ -8,6 +8,7 @@ from typing import Any
 import uvicorn
 
 from app.cli.main import Root, db_option, fail, migrated_factory, settings
+from app.cli.protocol import ProblemH11Protocol
 from app.clock import SystemClock, clock_for
 from app.config import Settings
 from app.db.base import make_engine, session_factory, transaction
@@ -62,7 +63,7 @@ def register(sub: Any, root: Root) -> None:
             app = root.create_app(settings(args))
         except SchemaNotCurrent as exc:
             return fail(str(exc))
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, http=ProblemH11Protocol)
         return 0
 
     def cmd_db_upgrade(args: argparse.Namespace) -> int:

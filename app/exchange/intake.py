@@ -210,6 +210,7 @@ class Intake:
             text=rejection.message,
             details=details,
             digest=digest,
+            total=rejection.total,
         )
         _log.info(
             "refused at level 1",

@@ -121,6 +121,7 @@ def refused(
     text: str,
     details: list[dict[str, Any]] | None = None,
     digest: str | None = None,
+    total: int | None = None,
 ) -> MessageRecord:
     """Log a message refused before it was received (level 1, authorisation): it counts as
     never sent; the row keeps the refusal a resend gets back."""
@@ -134,7 +135,7 @@ def refused(
         digest=digest,
     )
     record.findings = list(details or [])
-    body = problems.problem_bytes(status, code, text, problems.xml_errors(details or []))
+    body = problems.problem_bytes(status, code, text, problems.xml_errors(details or []), total)
     complete(record, verdict="refused", status=status, media_type=problems.MEDIA_TYPE, body=body)
     return record
 

@@ -58,9 +58,11 @@ def problem(
     code: str,
     detail: str,
     errors: list[dict[str, Any]] | None = None,
+    total: int | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The problem document; `errors` are capped at MAX_ERRORS (with `errors_total`)."""
+    """The problem document; `errors` are capped at MAX_ERRORS, and `errors_total` says how
+    many there were when some are left out (`total`: a count known from an earlier cap)."""
     items = list(errors or [])
     doc: dict[str, Any] = {
         "type": f"urn:ijw:problem:{code.lower()}",
@@ -70,17 +72,22 @@ def problem(
         "code": code,
         "errors": items[:MAX_ERRORS],
     }
-    if len(items) > MAX_ERRORS:
-        doc["errors_total"] = len(items)
+    count = max(len(items), total or 0)
+    if count > len(doc["errors"]):
+        doc["errors_total"] = count
     doc.update(extra)
     return doc
 
 
 def problem_bytes(
-    status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    total: int | None = None,
 ) -> bytes:
     """The problem document as the bytes we answer (and store for a resend)."""
-    return json.dumps(problem(status, code, detail, errors), default=str).encode()
+    return json.dumps(problem(status, code, detail, errors, total), default=str).encode()
 
 
 def finding_errors(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:

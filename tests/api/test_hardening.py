@@ -158,3 +158,29 @@ def test_a_json_body_over_the_limit_is_413(api, parties):
         headers=headers,
     )
     assert r.status_code == 413 and r.json()["code"] == "IB003"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<?xml version="1.0" encoding = "ISO-8859-1"?><a>x</a>',
+        b"<?xml version='1.0' encoding='windows-1252' ?><a>x</a>",
+        '<?xml version="1.0" encoding="ISO-8859-1"?><a>\xe9</a>'.encode("latin-1"),
+        '<?xml version="1.0" encoding="IBM037"?><a>x</a>'.encode("cp037"),
+        "<a>x</a>".encode("utf-16"),
+        "<a>\xe9</a>".encode("latin-1"),
+    ],
+)
+def test_other_encodings_are_refused(api, parties, body):
+    r = api.post(parties["a"], body)
+    assert r.status_code == 400 and r.json()["code"] == "BRS14", r.text
+
+
+def test_an_error_per_attribute_does_not_amplify_the_answer(api, parties):
+    body = m.xml("JW305", m.jw305_for(AGB, G, "AMP", client_bsn=m.bsn(2)))
+    attrs = b" ".join(b'a%d="1"' % i for i in range(50_000))
+    body = body.replace(b"<jw305:Bsn>", b"<jw305:Bsn " + attrs + b">", 1)
+    r = api.post(parties["a"], body)
+    assert r.status_code == 422 and r.json()["code"] == "IB014"
+    assert len(r.json()["errors"]) == 100 and r.json()["errors_total"] >= 50_000
+    assert len(r.content) < len(body) // 10
