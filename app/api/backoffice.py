@@ -35,6 +35,7 @@ from app.api.deps import (
     not_found,
 )
 from app.api.inputs import MessageData, Strict, Text
+from app.api.pages import Page, page_of
 from app.backoffice.service import (
     STATES,
     AllocationState,
@@ -279,14 +280,18 @@ class AllocationDetail(AllocationOut):
     versions: list[Version]
 
 
-class AllocationList(BaseModel):
+class AllocationList(Page[AllocationOut]):
+    """A page of allocations by ToewijzingNummer."""
+
     today: date
-    items: list[AllocationOut]
 
 
 class AllocationChanges(BaseModel):
+    """Changed allocations; poll again with `next_cursor` (also when nothing changed)."""
+
     items: list[AllocationOut]
     next_cursor: str
+    has_more: bool
 
 
 class Created201(BaseModel):
@@ -331,9 +336,10 @@ class RequestOut(BaseModel):
     answers: list[AnswerOut]
 
 
-class RequestList(BaseModel):
+class RequestList(Page[RequestOut]):
+    """A page of requests: open ones by deadline, others newest first."""
+
     today: date
-    items: list[RequestOut]
 
 
 class Answered201(BaseModel):
@@ -418,14 +424,36 @@ def list_requests(
     svc: ServiceDep,
     status: STATUS_FILTER = Query("open", description="open = pending or in onderzoek"),
     bsn: str | None = Query(None, pattern=r"^[0-9]{9}$"),
+    limit: int = Query(100, ge=1, le=500, description="at most 500"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
 ) -> RequestList:
     today = svc.clock.today()
     if status == "open":
-        items = [r for r in requests.open_requests(s, party.code) if bsn in (None, r.bsn)]
+        # Open requests are ordered by the deadline that applies now (it moves when a request
+        # goes "in onderzoek"); the cursor is the position key of the last one seen.
+        ordered = [r for r in requests.open_requests(s, party.code) if bsn in (None, r.bsn)]
+        after = _open_key(cursor) if cursor else None
+        rows = [r for r in ordered if after is None or (r.due_date, r.id) > after][: limit + 1]
+        page = page_of(rows, limit, lambda r: f"{r.due_date.isoformat()}_{r.id}", lambda r: r)
     else:
         wanted = None if status == "all" else status
-        items = requests.requests_of(s, party.code, wanted, bsn)
-    return RequestList(today=today, items=[_request(s, r, today) for r in items])
+        before = cursor_value(cursor) if cursor else None
+        rows = requests.requests_of(s, party.code, wanted, bsn, limit=limit + 1, before=before)
+        page = page_of(rows, limit, lambda r: str(r.id), lambda r: r)
+    return RequestList(
+        today=today,
+        items=[_request(s, r, today) for r in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
+
+
+def _open_key(cursor: str) -> tuple[date, int]:
+    day, _, ident = cursor.partition("_")
+    try:
+        return date.fromisoformat(day), cursor_value(ident)
+    except ValueError:
+        raise ApiError(400, "BAD_CURSOR", "not a cursor returned by this endpoint") from None
 
 
 @router.get("/verzoeken/{request_id}", summary="One request", description=_STANDARD)
@@ -485,12 +513,20 @@ def list_allocations(
     aanbieder: str | None = Query(None, pattern=r"^[0-9]{8}$"),
     bsn: str | None = Query(None, pattern=r"^[0-9]{9}$"),
     state: StateName | None = Query(None, description="one of " + ", ".join(STATES)),
-    limit: int = Query(200, ge=1, le=1000),
+    limit: int = Query(200, ge=1, le=1000, description="at most 1000"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
 ) -> AllocationList:
-    items = svc.backoffice.allocations(
-        s, party.code, aanbieder=aanbieder, bsn=bsn, state=state, limit=limit
+    after = cursor_value(cursor, limit=999_999_999) if cursor else 0
+    rows = svc.backoffice.allocations(
+        s, party.code, aanbieder=aanbieder, bsn=bsn, state=state, limit=limit + 1, after=after
     )
-    return AllocationList(today=svc.clock.today(), items=[AllocationOut.of(st) for st in items])
+    page = page_of(rows, limit, lambda st: str(st.history.nummer), AllocationOut.of)
+    return AllocationList(
+        today=svc.clock.today(),
+        items=page.items,
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
 
 
 @router.get(
@@ -507,9 +543,13 @@ def allocation_changes(
     since: str = Query("0", description="cursor from a previous page; 0 = from the start"),
     limit: int = Query(100, ge=1, le=500),
 ) -> AllocationChanges:
-    changed = svc.backoffice.changes(s, party.code, cursor_value(since), limit)
-    items = [AllocationOut.of(st) for st in changed]
-    return AllocationChanges(items=items, next_cursor=items[-1].cursor if items else since)
+    changed = svc.backoffice.changes(s, party.code, cursor_value(since), limit + 1)
+    items = [AllocationOut.of(st) for st in changed[:limit]]
+    return AllocationChanges(
+        items=items,
+        next_cursor=items[-1].cursor if items else since,
+        has_more=len(changed) > limit,
+    )
 
 
 @router.get("/toewijzingen/{nummer}", summary="One allocation with its versions")

@@ -73,10 +73,11 @@ class FeedItem(Message):
 
 
 class FeedPage(BaseModel):
-    """One page of a feed; poll again with `next_cursor`."""
+    """One page of a feed; poll again with `next_cursor` (also when nothing new came)."""
 
     items: list[FeedItem]
     next_cursor: str
+    has_more: bool
 
 
 class MessageDetail(Message):
@@ -137,10 +138,12 @@ def poll(
     None is skipped or repeated: cursors are the caller's own sequence numbers, handed out in
     commit order.  Retours we answered synchronously are here too, for a client that timed out.
     """
-    items = feed.poll(s, party, cursor_value(since), limit)
+    found = feed.poll(s, party, cursor_value(since), limit + 1)
+    items = found[:limit]
     return FeedPage(
         items=[FeedItem(cursor=i.cursor, **Message.of(i.record).model_dump()) for i in items],
         next_cursor=items[-1].cursor if items else since,
+        has_more=len(found) > limit,
     )
 
 

@@ -15,14 +15,15 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from app.api.deps import (
-    MAX_OFFSET,
     ApiError,
     CallerDep,
     MessageId,
     RowId,
     SessionDep,
+    cursor_value,
     not_found,
 )
+from app.api.pages import Page, page_of
 from app.exchange.models import Party
 from app.flows.declarations import store
 from app.flows.declarations.models import Declaration, PrestatieLine
@@ -101,14 +102,11 @@ class LineOut(BaseModel):
     credited_by: str | None
 
 
-class DeclarationList(BaseModel):
-    items: list[DeclarationOut]
+class DeclarationLines(Page[LineOut]):
+    """A page of a declaration's lines, with the declaration and how many lines match."""
 
-
-class DeclarationLines(BaseModel):
     declaration: DeclarationOut
     total: int
-    items: list[LineOut]
 
 
 class PrestatieOut(LineOut):
@@ -116,8 +114,8 @@ class PrestatieOut(LineOut):
     declaratienummer: str
 
 
-class PrestatieList(BaseModel):
-    items: list[PrestatieOut]
+class PrestatieList(Page[PrestatieOut]):
+    """Every line with one ReferentieNummer (a debet and its credits: never more than a few)."""
 
 
 def _scope(party: Party) -> store.Scope:
@@ -185,14 +183,15 @@ def list_declarations(
     s: SessionDep,
     declaratienummer: str | None = Query(None, description="filter on DeclaratieNummer"),
     status: Literal["accepted", "partially_accepted", "rejected"] | None = Query(None),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
-) -> DeclarationList:
+    limit: int = Query(50, ge=1, le=500, description="at most 500"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+) -> Page[DeclarationOut]:
     """Declarations you sent (aanbieder) or received (gemeente) that reached the rules."""
+    before = cursor_value(cursor) if cursor else None
     rows = store.declarations(
-        s, _scope(party), nummer=declaratienummer, status=status, limit=limit, offset=offset
+        s, _scope(party), nummer=declaratienummer, status=status, limit=limit + 1, before=before
     )
-    return DeclarationList(items=[_summary(s, d) for d in rows])
+    return page_of(rows, limit, lambda d: str(d.id), lambda d: _summary(s, d))
 
 
 @router.get("/by-message/{message_id}", summary="The declaration of a posted JW323")
@@ -215,13 +214,21 @@ def declaration_lines(
     party: CallerDep,
     s: SessionDep,
     status: Literal["approved", "rejected", "not_assessed"] | None = Query(None),
-    limit: int = Query(1000, ge=1, le=5000),
-    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    limit: int = Query(1000, ge=1, le=5000, description="at most 5000"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
 ) -> DeclarationLines:
     """Lines in document order: status, retourcodes and the rule behind each code."""
     d = _get(s, party, declaration_id)
-    total, rows = store.lines_of(s, d.id, status, limit, offset)
-    return DeclarationLines(declaration=_summary(s, d), total=total, items=[_line(p) for p in rows])
+    after = cursor_value(cursor) if cursor else 0
+    total, rows = store.lines_of(s, d.id, status, limit + 1, after)
+    page = page_of(rows, limit, lambda p: str(p.position), _line)
+    return DeclarationLines(
+        declaration=_summary(s, d),
+        total=total,
+        items=page.items,
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
 
 
 @prestaties_router.get("/{referentienummer}", summary="A prestatie by its ReferentieNummer")
@@ -244,5 +251,7 @@ def prestatie(
         items=[
             PrestatieOut(**dict(_line(p)), declaration_id=d.id, declaratienummer=d.nummer)
             for p, d in rows
-        ]
+        ],
+        next_cursor=None,
+        has_more=False,
     )

@@ -218,11 +218,14 @@ class BackOffice:
         bsn: str | None = None,
         state: str | None = None,
         limit: int = 200,
+        after: int = 0,
     ) -> list[AllocationState]:
-        """The gemeente's allocations by ToewijzingNummer, optionally filtered."""
+        """Up to `limit` of the gemeente's allocations by ToewijzingNummer above `after`,
+        optionally filtered."""
         today = self.clock.today()
         out = []
-        for h in allocations.histories(session, gemeente, aanbieder=aanbieder, bsn=bsn):
+        found = allocations.histories(session, gemeente, aanbieder=aanbieder, bsn=bsn, after=after)
+        for h in found:
             st = state_of(session, h, gemeente, today)
             if state is None or st.state == state:
                 out.append(st)

@@ -426,17 +426,26 @@ def histories(
     aanbieder: str | None = None,
     bsn: str | None = None,
     nummers: Iterable[int] | None = None,
+    after: int = 0,
 ) -> Iterable[History]:
-    """The gemeente's allocations by ToewijzingNummer, optionally filtered (lazily)."""
-    query = select(AllocationRow).where(AllocationRow.gemeente == gemeente)
+    """The gemeente's allocations by ToewijzingNummer (above `after`), optionally filtered,
+    read lazily in chunks."""
+    query = select(AllocationRow).where(
+        AllocationRow.gemeente == gemeente, AllocationRow.nummer > after
+    )
     if aanbieder:
         query = query.where(AllocationRow.aanbieder == aanbieder)
     if bsn:
         query = query.where(AllocationRow.bsn == bsn)
     if nummers is not None:
         query = query.where(AllocationRow.nummer.in_(list(nummers)))
-    for row in session.scalars(query.order_by(AllocationRow.nummer)).all():
-        yield _history(session, row)
+    while True:
+        rows = session.scalars(query.order_by(AllocationRow.nummer).limit(200)).all()
+        for row in rows:
+            yield _history(session, row)
+        if len(rows) < 200:
+            return
+        query = query.where(AllocationRow.nummer > rows[-1].nummer)
 
 
 def changed_since(session: Session, gemeente: str, since: int, limit: int) -> list[History]:

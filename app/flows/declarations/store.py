@@ -396,15 +396,17 @@ def declarations(
     nummer: str | None = None,
     status: str | None = None,
     limit: int = 50,
-    offset: int = 0,
+    before: int | None = None,
 ) -> list[Declaration]:
-    """The scope's declarations, newest first."""
+    """The scope's declarations, newest first, with ids below `before` when given."""
     query = scope.where(select(Declaration))
+    if before is not None:
+        query = query.where(Declaration.id < before)
     if nummer is not None:
         query = query.where(Declaration.nummer == nummer)
     if status is not None:
         query = query.where(Declaration.status == status)
-    return list(session.scalars(query.order_by(Declaration.id.desc()).offset(offset).limit(limit)))
+    return list(session.scalars(query.order_by(Declaration.id.desc()).limit(limit)))
 
 
 def declaration(session: Session, scope: Scope, declaration_id: int) -> Declaration | None:
@@ -434,9 +436,10 @@ def answer_id(session: Session, d: Declaration) -> int | None:
 
 
 def lines_of(
-    session: Session, declaration_id: int, status: str | None, limit: int, offset: int
+    session: Session, declaration_id: int, status: str | None, limit: int, after: int = 0
 ) -> tuple[int, list[PrestatieLine]]:
-    """(total, page) of a declaration's lines in document order, optionally by status."""
+    """(total, up to `limit` lines after position `after`) of a declaration's lines in document
+    order, optionally by status."""
     query = select(PrestatieLine).where(PrestatieLine.declaration_id == declaration_id)
     count = (
         select(func.count())
@@ -446,7 +449,8 @@ def lines_of(
     if status is not None:
         query = query.where(PrestatieLine.status == status)
         count = count.where(PrestatieLine.status == status)
-    rows = session.scalars(query.order_by(PrestatieLine.position).offset(offset).limit(limit))
+    query = query.where(PrestatieLine.position > after)
+    rows = session.scalars(query.order_by(PrestatieLine.position).limit(limit))
     return int(session.scalar(count) or 0), list(rows)
 
 
