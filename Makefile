@@ -18,7 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ijw demo --serve
 
-SOURCES := app tests bench tools testkit migrations
+SOURCES := app tests bench tools testkit
 
 ## make test: lint, format, layer contracts, types, then the whole suite (PostgreSQL tests run
 ## when IJW_TEST_POSTGRES_URL is set).
@@ -35,7 +35,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
-## regenerate schemas/xsd from the declarative model
+## regenerate app/ijw/xsd from the declarative model
 schemas: $(STAMP)
 	$(BIN)/ijw schemas write
 

@@ -34,6 +34,7 @@ from app.budget import models as budget_models
 from app.cli import ceilings as ceilings_cli
 from app.cli import codelists as codelists_cli
 from app.cli import contracts as contracts_cli
+from app.cli import examples as examples_cli
 from app.cli import harness as harness_cli
 from app.cli import main as cli
 from app.cli import service as service_cli
@@ -160,6 +161,7 @@ DEMO_LOADERS: tuple[cli.DemoLoader, ...] = (load_demo_contracts,)
 CLI_GROUPS: tuple[cli.Group, ...] = (
     service_cli.register,
     validate_cli.register,
+    examples_cli.register,
     harness_cli.register,
     codelists_cli.register,
     contracts_cli.register,

@@ -8,10 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import QueuePool
 
 from app.api import errors
 from app.api.deps import Service
+from app.db.migrate import SchemaNotCurrent, ensure_current
+from app.metrics import POOL_IN_USE
+from app.metrics import render as render_metrics
 
 DESCRIPTION = """Municipality-side iJw 3.2 message service.
 
@@ -27,6 +34,11 @@ class Health(BaseModel):
     database: str
 
 
+def _checked_out(engine: Engine) -> int:
+    pool = engine.pool
+    return pool.checkedout() if isinstance(pool, QueuePool) else 0
+
+
 def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
     """The app around a built service, serving `routers`."""
     app = FastAPI(title="iJw 3.2 service", version="0.1.0", description=DESCRIPTION)
@@ -34,11 +46,34 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
 
     errors.install(app, svc.settings.max_body_bytes)
 
-    @app.get("/healthz", tags=["service"], summary="Liveness and database check")
+    @app.get("/healthz", tags=["service"], summary="Liveness: the process answers")
     def healthz() -> Health:
-        with svc.engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
         return Health(status="ok", database=svc.engine.dialect.name)
+
+    @app.get(
+        "/readyz",
+        tags=["service"],
+        summary="Readiness: the database answers and is migrated",
+        responses={503: {"model": errors.Problem, "description": "not ready"}},
+    )
+    def readyz() -> Health:
+        try:
+            ensure_current(svc.engine)
+        except (SchemaNotCurrent, SQLAlchemyError) as exc:
+            raise errors.ApiError(503, "NOT_READY", str(exc).splitlines()[0]) from None
+        return Health(status="ready", database=svc.engine.dialect.name)
+
+    @app.get(
+        "/metrics",
+        tags=["service"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}}},
+    )
+    def metrics_text() -> Response:
+        POOL_IN_USE.set(_checked_out(svc.engine))
+        body, media = render_metrics()
+        return Response(body, media_type=media)
 
     for router in routers:
         app.include_router(router)

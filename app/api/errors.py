@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.exchange.problems import MEDIA_TYPE, problem
+from app.metrics import LATENCY, REQUESTS
 
 log = logging.getLogger("ijw.api")
 access_log = logging.getLogger("ijw.access")
@@ -219,6 +220,11 @@ class RequestIdMiddleware:
                 await response(scope, receive, send_with_id)
             raise
         finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")  # never the raw path: bounded labels
+            elapsed = time.perf_counter() - began
+            REQUESTS.labels(scope.get("method"), template, str(status)).inc()
+            LATENCY.labels(scope.get("method"), template).observe(elapsed)
             access_log.info(
                 "request",
                 extra={
@@ -226,7 +232,8 @@ class RequestIdMiddleware:
                     "method": scope.get("method"),
                     "path": scope.get("path"),
                     "status": status,
-                    "ms": round((time.perf_counter() - began) * 1000, 1),
+                    "route": template,
+                    "ms": round(elapsed * 1000, 1),
                 },
             )
             REQUEST_ID.reset(token)

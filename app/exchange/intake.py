@@ -34,6 +34,7 @@ from app.ijw.catalogue import CATALOGUE, MessageInfo, Role
 from app.ijw.header import Versions
 from app.ijw.retour import Decision, DeclarationDecision
 from app.ijw.rules import engine
+from app.metrics import RETOUR_CODES
 
 _log = logging.getLogger("ijw.intake")
 
@@ -325,6 +326,8 @@ class Intake:
         if own:
             raise RuntimeError(f"built {answer_type} fails its own rules: {own}")
         codes = [e.text or "" for e in root.iter(f"{{{info.namespace}}}RetourCode")]
+        for code in codes:
+            RETOUR_CODES.labels(answer_type, code).inc()
         body = render.serialize(root)
         del root, tree
         out.raw, out.sha256, out.size = body, log.sha256(body), len(body)

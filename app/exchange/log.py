@@ -17,6 +17,7 @@ from app.exchange import problems
 from app.exchange.models import MessageRecord, Party
 from app.ijw.catalogue import CATALOGUE
 from app.ijw.model import Message
+from app.metrics import MESSAGES
 
 JSON = "application/json"
 XML = "application/xml"
@@ -104,6 +105,7 @@ def complete(
     record: MessageRecord, *, verdict: str, status: int, media_type: str, body: bytes
 ) -> None:
     """Store the verdict and the answer a resend will get back byte for byte."""
+    MESSAGES.labels(record.message_type or "unknown", verdict).inc()
     record.verdict, record.status_code = verdict, status
     record.response_media_type, record.response_body = media_type, body
 

@@ -38,6 +38,8 @@ class Party(Base):
     # entries become visible in sequence order (no poller ever skips one).
     feed_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set by `ijw party revoke`: the token stops working (the party and its history stay).
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class MessageRecord(Base):

@@ -20,7 +20,7 @@ from lxml import etree
 
 from app.ijw.catalogue import BY_NAMESPACE, MessageInfo
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "xsd"
+SCHEMA_DIR = Path(__file__).resolve().parent / "xsd"  # ships in the package
 
 
 class RejectionKind(StrEnum):

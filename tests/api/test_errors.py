@@ -61,3 +61,59 @@ def test_an_unexpected_error_is_a_500_problem_with_the_request_id(api):
     assert r.status_code == 500 and r.headers["content-type"] == PROBLEM
     assert r.json()["code"] == "INTERNAL" and r.json()["request_id"] == "req-1"
     assert "a bug" not in r.text  # no internals leak
+
+
+def test_metrics_count_requests_messages_and_retour_codes(api):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    provider = api.add_party("aanbieder", "12345678")
+    api.add_party("gemeente", "0363")
+    from testkit import messages as m
+
+    api.post(provider, m.xml("JW305", m.jw305_for("12345678", "0363", "M1", client_bsn=m.bsn(1))))
+    r = api.client.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(r.text)}
+    requests = families["ijw_http_requests"].samples
+    assert any(
+        s.labels["route"] == "/v1/berichten" and s.labels["method"] == "POST" for s in requests
+    )
+    messages = families["ijw_messages"].samples
+    assert any(
+        s.labels == {"type": "JW305", "verdict": "rejected"} and s.value >= 1 for s in messages
+    )
+    codes = families["ijw_retour_codes"].samples
+    assert any(s.labels["code"] == "9019" for s in codes)
+    assert "ijw_db_connections_in_use" in families
+
+
+def test_readyz_says_ready_on_a_migrated_database(api):
+    r = api.client.get("/readyz")
+    assert r.status_code == 200 and r.json()["status"] == "ready"
+
+
+def test_readyz_is_503_when_the_schema_is_not_current(api):
+    from sqlalchemy import text
+
+    with api.engine.begin() as conn:
+        version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(text("DELETE FROM alembic_version"))
+    try:
+        r = api.client.get("/readyz")
+        assert r.status_code == 503 and r.json()["code"] == "NOT_READY"
+        assert api.client.get("/healthz").status_code == 200  # alive, just not ready
+    finally:
+        with api.engine.begin() as conn:
+            conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": version})
+
+
+def test_a_revoked_token_is_401_at_once(api):
+    from app.clock import SystemClock
+    from app.db.base import session_factory, transaction
+    from app.exchange import parties
+
+    token = api.add_party("aanbieder", "12345678")
+    assert api.poll(token).status_code == 200
+    with transaction(session_factory(api.engine)) as s:
+        parties.revoke(s, parties.by_code(s, "12345678"), SystemClock().now())
+    assert api.poll(token).status_code == 401

@@ -23,6 +23,7 @@ from app.exchange.models import MessageRecord
 from app.flows.allocations.store import Allocation
 from app.flows.declarations.models import Declaration, PrestatieLine
 from app.flows.declarations.rules import Ledger, Line, PriorDebet
+from app.metrics import DECLARED_CENTS
 
 log = logging.getLogger("ijw.declarations")
 
@@ -305,6 +306,9 @@ def store_declaration(
     cancelled.  A rejected declaration books nothing (its lines are `not_assessed`)."""
     rejected = status == "rejected"
     approved = [ln for ln in lines if not ln.codes and not rejected]
+    approved_cents = sum(ln.bedrag for ln in approved)
+    DECLARED_CENTS.labels("approved").inc(approved_cents)
+    DECLARED_CENTS.labels("rejected").inc(sum(ln.bedrag for ln in lines) - approved_cents)
     record = Declaration(
         message_id=message_id,
         status=status,
