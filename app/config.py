@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 MAX_BODY_BYTES = 25 * 1024 * 1024  # OP179: files stay within 25 MB
+
+
+def version() -> str:
+    """The installed version of the service (pyproject.toml)."""
+    try:
+        return metadata.version("ijw-service")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 class ConfigError(ValueError):

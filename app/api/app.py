@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import Response
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +17,7 @@ from sqlalchemy.pool import QueuePool
 
 from app.api import errors
 from app.api.deps import Service
+from app.config import version
 from app.db.migrate import SchemaNotCurrent, ensure_current
 from app.metrics import POOL_IN_USE
 from app.metrics import render as render_metrics
@@ -27,6 +29,19 @@ Providers post XML to `/v1/berichten` and poll what is addressed to them; gemeen
 JW301/JW319 there too and use the back-office endpoints.  Every error is problem details
 (RFC 9457, `application/problem+json`): `type`, `title`, `status`, `detail`, our `code` and
 `errors[]` with a `location` each; docs/errors.md lists the codes."""
+
+
+TAGS = [
+    {"name": "berichten", "description": "Post iJw messages; poll what is addressed to you."},
+    {
+        "name": "backoffice",
+        "description": "The gemeente's back office: requests, allocations, deadlines.",
+    },
+    {"name": "declarations", "description": "Every declared line with its decision and rule."},
+    {"name": "contracts", "description": "Regions, products, contracts and tariffs as data."},
+    {"name": "ceilings", "description": "Budget ceilings, utilisation and automatic handling."},
+    {"name": "service", "description": "Health, readiness, metrics and the service clock."},
+]
 
 
 class Health(BaseModel):
@@ -41,7 +56,13 @@ def _checked_out(engine: Engine) -> int:
 
 def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
     """The app around a built service, serving `routers`."""
-    app = FastAPI(title="iJw 3.2 service", version="0.1.0", description=DESCRIPTION)
+    # Swagger UI and ReDoc from assets in the package (an intranet has no CDN).
+    app = FastAPIOffline(
+        title="iJw 3.2 service",
+        version=version(),
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+    )
     app.state.service = svc
 
     errors.install(app, svc.settings.max_body_bytes)

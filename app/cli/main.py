@@ -13,14 +13,13 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib import metadata
 from typing import Any, Protocol
 
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import clock_for
-from app.config import ConfigError, Settings
+from app.config import ConfigError, Settings, version
 from app.db.base import make_engine, session_factory
 from app.db.migrate import SchemaNotCurrent, ensure_current
 
@@ -92,14 +91,6 @@ def build_parser(root: Root, groups: Sequence[Group]) -> argparse.ArgumentParser
     for register in groups:
         register(sub, root)
     return parser
-
-
-def version() -> str:
-    """The installed version of the service."""
-    try:
-        return metadata.version("ijw-service")
-    except metadata.PackageNotFoundError:
-        return "unknown (not installed)"
 
 
 def run(argv: list[str] | None, root: Root, groups: Sequence[Group]) -> int:
