@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
-from app.api import errors
-from app.api.deps import Service
+from app.api import errors, openapi
+from app.api.deps import Service, strict_query
 from app.config import version
 from app.db.migrate import SchemaNotCurrent, ensure_current
 from app.metrics import POOL_IN_USE
@@ -62,6 +62,7 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
         version=version(),
         description=DESCRIPTION,
         openapi_tags=TAGS,
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.service = svc
 
@@ -97,5 +98,6 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
         return Response(body, media_type=media)
 
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(strict_query)])
+    openapi.install(app)
     return app

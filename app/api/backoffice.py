@@ -58,6 +58,8 @@ clock_router = APIRouter(tags=["service"])
 _STANDARD = "See docs/backoffice.md.  Gemeente tokens only; every answer is limited to the " + (
     "calling gemeente's own clients, allocations and requests."
 )
+# A JW301's Toewijzingstijd (LDT_Tijd) has no offset: it is local time in the Netherlands.
+_LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
 _REFUSED: dict[int | str, dict[str, Any]] = {
     422: {"description": "refused: {code, message, details[]}"}
 }
@@ -92,7 +94,12 @@ class AllocationIn(Strict):
     referentie_aanbieder: Text | None = Field(default=None, min_length=1, max_length=36)
     commentaar: Text | None = Field(default=None, max_length=1000)
     toewijzingsdatum: date | None = Field(default=None, description="default: now")
-    toewijzingstijd: time | None = Field(default=None, description="default: now")
+    toewijzingstijd: str | None = Field(
+        default=None,
+        pattern=_LOCAL_TIME,
+        description="HH:MM:SS in Dutch local time (Europe/Amsterdam), as the JW301 carries it; "
+        "default: now",
+    )
 
     def order(self) -> Order:
         """The planning order: only the fields the caller gave change anything."""
@@ -119,7 +126,9 @@ class AllocationIn(Strict):
             referentie_aanbieder=self.referentie_aanbieder,
             commentaar=self.commentaar,
             toewijzingsdatum=self.toewijzingsdatum,
-            toewijzingstijd=self.toewijzingstijd,
+            toewijzingstijd=time.fromisoformat(self.toewijzingstijd)
+            if self.toewijzingstijd
+            else None,
         )
 
 
@@ -180,7 +189,9 @@ class Version(BaseModel):
     omvang: OmvangOut | None
     budget: int | None
     toewijzingsdatum: date
-    toewijzingstijd: time
+    toewijzingstijd: str = Field(
+        pattern=_LOCAL_TIME, description="HH:MM:SS, Dutch local time (Europe/Amsterdam)"
+    )
     referentie_aanbieder: str | None
     unchanged: bool
 
@@ -201,7 +212,7 @@ class Version(BaseModel):
             ),
             budget=a.budget,
             toewijzingsdatum=a.toewijzingsdatum,
-            toewijzingstijd=a.toewijzingstijd,
+            toewijzingstijd=a.toewijzingstijd.strftime("%H:%M:%S"),
             referentie_aanbieder=a.referentie_aanbieder,
             unchanged=a.unchanged,
         )

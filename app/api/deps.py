@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -54,6 +54,33 @@ def cursor_value(text: str, *, limit: int = INT32_MAX) -> int:
     if not (text.isdigit() and len(text) <= 10 and int(text) <= limit):
         raise ApiError(400, "BAD_CURSOR", "not a cursor returned by this endpoint")
     return int(text)
+
+
+def strict_query(request: Request) -> None:
+    """Refuse query parameters the route does not take (a typo never silently does nothing)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {p.alias for p in _query_params(dependant)}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ApiError(
+            422,
+            "INVALID_REQUEST",
+            "the request is not valid",
+            [
+                {"location": f"query.{name}", "message": "unknown query parameter"}
+                for name in unknown
+            ],
+        )
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    found = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        found.extend(_query_params(sub))
+    return found
 
 
 def not_found(what: str) -> ApiError:
