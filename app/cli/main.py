@@ -24,6 +24,10 @@ from app.db.migrate import ensure_current
 DemoLoader = Callable[[Session, date], None]
 """Loads demo data into a session for `today` (idempotent)."""
 
+DemoExtra = Callable[[Settings], list[str]]
+"""Runs after the demo loaders on the migrated database (demo traffic, demo users); returns
+lines for `ijw demo` to print."""
+
 
 @dataclass(frozen=True)
 class Root:
@@ -31,6 +35,7 @@ class Root:
 
     create_app: Callable[[Settings], Any]  # -> the ASGI app (FastAPI)
     demo_loaders: Sequence[DemoLoader]
+    demo_extras: Sequence[DemoExtra] = ()
 
 
 class Group(Protocol):

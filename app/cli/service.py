@@ -89,6 +89,9 @@ def register(sub: Any, root: Root) -> None:
         print("demo parties (tokens are new on every run):")
         for role, code, name, token in tokens:
             print(f"  {role:9} {code}  {name:28} {token}")
+        for extra in root.demo_extras:
+            for line in extra(settings(args)):
+                print(line.replace("{base}", f"http://{args.host}:{args.port}"))
         if args.serve:
             print(f"serving on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
             return cmd_serve(args)

@@ -213,6 +213,28 @@ def unanswered_sends(session: Session, gemeente: str) -> list[MessageRecord]:
     )
 
 
+def messages_of(
+    session: Session,
+    party: Party,
+    *,
+    message_type: str | None = None,
+    verdict: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[MessageRecord]:
+    """The messages a party sent or received, newest first; `before` (an id) pages back."""
+    query = select(MessageRecord).where(
+        or_(MessageRecord.from_party_id == party.id, MessageRecord.to_party_id == party.id)
+    )
+    if message_type is not None:
+        query = query.where(MessageRecord.message_type == message_type)
+    if verdict is not None:
+        query = query.where(MessageRecord.verdict == verdict)
+    if before is not None:
+        query = query.where(MessageRecord.id < before)
+    return list(session.scalars(query.order_by(MessageRecord.id.desc()).limit(limit)))
+
+
 def error_body(code: str, message: str, details: list[Any] | None = None) -> bytes:
     """The JSON error shape of every refusal: {code, message, details[]}."""
     return json.dumps({"code": code, "message": message, "details": details or []}).encode()
