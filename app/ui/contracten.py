@@ -23,7 +23,7 @@ from app.reference.contracts import (
     parse_document,
 )
 from app.ui.contract_diff import diff
-from app.ui.core import FormDep, MeDep, UiDep, audit, page, require
+from app.ui.core import SHOWN_AGAIN, FormDep, MeDep, UiDep, audit, page, require
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 MAX_DOCUMENT = 5 * 1024 * 1024
@@ -112,7 +112,7 @@ async def preview(request: Request, me: MeDep, ctx: UiDep, form: FormDep) -> Res
     require("import_contracts")(me)
     text, error = await _document_text(form)
     if error:
-        return _contracts_page(request, me, ctx, status=422, upload_error=error)
+        return _contracts_page(request, me, ctx, status=SHOWN_AGAIN, upload_error=error)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -120,14 +120,14 @@ async def preview(request: Request, me: MeDep, ctx: UiDep, form: FormDep) -> Res
             request,
             me,
             ctx,
-            status=422,
+            status=SHOWN_AGAIN,
             upload_error=f"Geen geldige JSON: {exc.msg} (regel {exc.lineno}).",
         )
     outcome, errors = _dry_run(ctx, me, data)
     with transaction(ctx.factory) as s:
         audit(s, ctx, me, "contracts.preview", "refused" if errors else "ok", me.gemeente)
     if errors:
-        return _contracts_page(request, me, ctx, status=422, errors=errors)
+        return _contracts_page(request, me, ctx, status=SHOWN_AGAIN, errors=errors)
     result, changes = outcome
     return _contracts_page(
         request,
@@ -147,11 +147,13 @@ async def do_import(request: Request, me: MeDep, ctx: UiDep, form: FormDep) -> R
     require("import_contracts")(me)
     text = form.get("document")
     if not isinstance(text, str) or len(text) > MAX_DOCUMENT:
-        return _contracts_page(request, me, ctx, status=422, upload_error="Geen document.")
+        return _contracts_page(request, me, ctx, status=SHOWN_AGAIN, upload_error="Geen document.")
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
-        return _contracts_page(request, me, ctx, status=422, upload_error="Geen geldige JSON.")
+        return _contracts_page(
+            request, me, ctx, status=SHOWN_AGAIN, upload_error="Geen geldige JSON."
+        )
     try:
         with transaction(ctx.factory) as s:
             result = import_document(s, data, allowed_gemeente=me.gemeente)
@@ -170,5 +172,5 @@ async def do_import(request: Request, me: MeDep, ctx: UiDep, form: FormDep) -> R
     except ContractImportError as exc:
         with transaction(ctx.factory) as s:
             audit(s, ctx, me, "contracts.import", "refused", me.gemeente)
-        return _contracts_page(request, me, ctx, status=422, errors=exc.errors)
+        return _contracts_page(request, me, ctx, status=SHOWN_AGAIN, errors=exc.errors)
     return _contracts_page(request, me, ctx, imported=result)

@@ -38,6 +38,9 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 COOKIE = "ijw_ui"
 MAX_FORM_BYTES = 6 * 1024 * 1024  # a contract document upload is the largest form
+# A refused or invalid form comes back as a page that explains why (role=alert): that page is
+# the answer, so it is a 200; a 4xx would make the browser log an error for a working page.
+SHOWN_AGAIN = 200
 
 
 # -- hooks: where other parts of the service slot into the pages -------------------------------

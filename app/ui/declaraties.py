@@ -45,7 +45,7 @@ def declaraties(request: Request, me: MeDep, ctx: UiDep) -> Response:
             request,
             "declaraties.html",
             me,
-            status=422 if errors else 200,
+            status=200,
             active="declaraties",
             rows=rows,
             names=Names(s),

@@ -24,6 +24,7 @@ from app.flows.requests import store as requests
 from app.ijw.rules.catalogue import RULES
 from app.ijw.volumes import Omvang, allocation_maximum
 from app.ui.core import (
+    SHOWN_AGAIN,
     FormDep,
     FormModel,
     MeDep,
@@ -98,7 +99,7 @@ def toewijzingen(request: Request, me: MeDep, ctx: UiDep) -> Response:
             errors=errors,
             limit=LIST_LIMIT,
             states=STATES,
-            status=422 if errors else 200,
+            status=200,
         )
 
 
@@ -274,7 +275,7 @@ def create(request: Request, ctx: UiDep, form: FormDep, me: MeDep) -> Response:
         if parsed.einddatum is not None and parsed.einddatum < parsed.ingangsdatum:
             errors["einddatum"] = "De einddatum ligt voor de ingangsdatum."
     if parsed is None or errors:
-        return _new_page(request, me, ctx, values, errors=errors, status=422)
+        return _new_page(request, me, ctx, values, errors=errors, status=SHOWN_AGAIN)
     with ctx.factory() as s:
         gemeente = parties.by_code(s, me.gemeente)
     if gemeente is None:
@@ -304,7 +305,7 @@ def create(request: Request, ctx: UiDep, form: FormDep, me: MeDep) -> Response:
                 warnings=result.warnings,
             )
     if isinstance(result, Refusal):
-        return _new_page(request, me, ctx, values, problems=problems_of(result), status=422)
+        return _new_page(request, me, ctx, values, problems=problems_of(result), status=SHOWN_AGAIN)
     made = [a for a in result.allocations if a.history.versions[-1].message_id == result.message_id]
     nummer = max(a.history.nummer for a in made or result.allocations)
     flag = f"&actie={entry}" if result.warnings else ""
@@ -424,7 +425,7 @@ def change(request: Request, nummer: int, ctx: UiDep, form: FormDep, me: MeDep) 
             if parsed.volume is not None:
                 content["volume"] = parsed.volume
     if parsed is None or errors:
-        return _detail(request, me, ctx, nummer, errors=errors, status=422)
+        return _detail(request, me, ctx, nummer, errors=errors, status=SHOWN_AGAIN)
     result = ctx.backoffice.create_allocations(
         gemeente,
         aanbieder=st.history.aanbieder,
@@ -448,6 +449,6 @@ def change(request: Request, nummer: int, ctx: UiDep, form: FormDep, me: MeDep) 
                 warnings=result.warnings,
             )
     if isinstance(result, Refusal):
-        return _detail(request, me, ctx, nummer, problems=problems_of(result), status=422)
+        return _detail(request, me, ctx, nummer, problems=problems_of(result), status=SHOWN_AGAIN)
     flag = f"&actie={entry}" if result.warnings else ""
     return RedirectResponse(f"/ui/toewijzingen/{nummer}?melding={parsed.soort}{flag}", 303)

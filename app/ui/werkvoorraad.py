@@ -17,6 +17,7 @@ from app.flows.requests import store as requests
 from app.flows.requests.store import Request as Verzoek
 from app.reference import deadlines
 from app.ui.core import (
+    SHOWN_AGAIN,
     FormDep,
     FormModel,
     MeDep,
@@ -174,7 +175,7 @@ def answer(request: Request, request_id: int, ctx: UiDep, form: FormDep, me: MeD
     if parsed is not None and parsed.antwoord == "1" and parsed.reden is None:
         errors = {"reden": "Kies een reden van afwijzing."}
     if parsed is None or errors:
-        return _request_page(request, me, ctx, request_id, errors=errors, status=422)
+        return _request_page(request, me, ctx, request_id, errors=errors, status=SHOWN_AGAIN)
     with ctx.factory() as s:
         gemeente = parties.by_code(s, me.gemeente)
     if gemeente is None:
@@ -196,6 +197,8 @@ def answer(request: Request, request_id: int, ctx: UiDep, form: FormDep, me: MeD
             assert isinstance(result, Answered)
             audit(s, ctx, me, action, "ok", f"verzoek {request_id}", message_id=result.message_id)
     if isinstance(result, Refusal):
-        return _request_page(request, me, ctx, request_id, problems=problems_of(result), status=422)
+        return _request_page(
+            request, me, ctx, request_id, problems=problems_of(result), status=SHOWN_AGAIN
+        )
     melding = "afgewezen" if parsed.antwoord == "1" else "onderzoek"
     return RedirectResponse(f"/ui/verzoeken/{request_id}?melding={melding}", status_code=303)

@@ -115,7 +115,7 @@ def test_app_imports_without_dev_dependencies() -> None:
         "import sys, importlib, pkgutil\n"
         "class Block:\n"
         "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in {'hypothesis', 'pytest', 'testkit', 'tests'}:\n"
+        "        if name.split('.')[0] in {'hypothesis', 'pytest', 'testkit', 'tests', 'playwright'}:\n"
         "            raise ImportError(f'dev-only module {name} imported')\n"
         "sys.meta_path.insert(0, Block())\n"
         "import app\n"

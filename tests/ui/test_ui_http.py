@@ -135,7 +135,7 @@ def test_a_refused_answer_is_explained_by_the_rule_text(ui: Ui) -> None:
     r = ui.post_form(
         f"/ui/verzoeken/{rid}/antwoord", {"antwoord": "1", "reden": "4"}, "/ui/werkvoorraad"
     )
-    assert r.status_code == 422
+    assert r.status_code == 200 and "Het antwoord is niet verstuurd" in r.text
     assert "TR365" in r.text and "a later 319 only after an" in r.text
 
 
@@ -193,7 +193,7 @@ def test_a_hard_ceiling_refuses_in_words_with_the_figures(ui: Ui) -> None:
     ui.login("anna")
     # 3 hours a week at EUR 87.30 from July to December: about EUR 6,800, over EUR 5,000
     r = _allocate(ui, "3")
-    assert r.status_code == 422
+    assert r.status_code == 200  # the form again, with the refusal
     text = r.text
     assert "Het harde budgetplafond wordt overschreden" in text
     assert "Plafond ‘Noord totaal’ (2026)" in text and "€ 5.000,00" in text
