@@ -4,6 +4,7 @@ pages and the security headers.  `app.bootstrap.create_app` calls `mount` once."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -69,7 +70,11 @@ def mount(app: FastAPI, ctx: UiContext) -> None:
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
-        location = f"/ui/inloggen?next={target}" if request.method == "GET" else "/ui/inloggen"
+        location = (
+            f"/ui/inloggen?next={quote(target, safe='/')}"
+            if request.method == "GET"
+            else "/ui/inloggen"
+        )
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": location})
         return RedirectResponse(location, status_code=303)

@@ -13,6 +13,8 @@ it unset, so the tree stays clean).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import socket
 import threading
@@ -26,9 +28,7 @@ import pytest
 import uvicorn
 
 from app.accounts import store as accounts
-from app.bootstrap import DEMO_LOADERS, create_app, demo_web
-from app.cli.main import Root
-from app.cli.service import load_demo
+from app.bootstrap import create_app, main
 from app.clock import SystemClock
 from app.config import Settings
 from app.db.base import make_engine, session_factory, transaction
@@ -65,10 +65,15 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A server on its own port with the demo data, and a user of another gemeente."""
     url = f"sqlite:///{tmp_path_factory.mktemp('ui') / 'demo.sqlite'}"
     settings = Settings(database_url=url, fixed_today=TODAY)
-    with pytest.MonkeyPatch.context() as env:
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as env, contextlib.redirect_stdout(printed):
+        env.setenv("IJW_TODAY", TODAY)
         env.setenv("IJW_DEMO_PASSWORD", PASSWORD)
-        load_demo(Root(create_app=create_app, demo_loaders=DEMO_LOADERS), settings)
-        demo_web(settings)
+        env.setenv("IJW_DATABASE_URL", url)  # `ijw demo` sets it; restored afterwards
+        assert main(["demo", "--database-url", url]) == 0  # what `make run` does
+    # `make run` tells where the web interface is and who to sign in as
+    assert "web interface: http://127.0.0.1:8000/ui/" in printed.getvalue()
+    assert f"password for every demo user (new on every run): {PASSWORD}" in printed.getvalue()
     engine = make_engine(url)
     with transaction(session_factory(engine)) as s:
         parties.add_party(s, Role.GEMEENTE, "0599", "Gemeente Rotterdam", SystemClock())
