@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from app.clock import AMSTERDAM
 from app.db.base import transaction
 from app.exchange import log, parties
-from app.exchange.models import MessageRecord
+from app.exchange.models import MessageRecord, Party
 from app.ijw.catalogue import CATALOGUE
 from app.ijw.rules.catalogue import RULES
 from app.ui import labels
@@ -46,6 +46,16 @@ def findings_in_words(findings: list[dict[str, object]]) -> list[Problem]:
             )
         )
     return out
+
+
+def channel(m: MessageRecord, party: Party) -> str:
+    """How the message travelled (the message log knows the HTTP API and our own retours; the
+    GGk transport adds its channel to the log when it comes)."""
+    if m.direction == "out":
+        return "retour van de dienst"
+    if m.from_party_id == party.id:
+        return "back office" if (m.identificatie or "").startswith("BO") else "API gemeente"
+    return "API aanbieder"
 
 
 @router.get("/berichten")
@@ -97,6 +107,7 @@ def berichten(request: Request, me: MeDep, ctx: UiDep) -> Response:
             recent=recent,
             failures=failures,
             types=sorted(CATALOGUE),
+            channel=channel,
         )
 
 
@@ -120,6 +131,7 @@ def bericht(request: Request, message_id: int, me: MeDep, ctx: UiDep) -> Respons
             xml=xml_text,
             answer=log.message_of(s, party, m.answer_id) if m.answer_id else None,
             answers=log.message_of(s, party, m.answers_id) if m.answers_id else None,
+            channel=channel,
         )
 
 

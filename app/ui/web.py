@@ -20,7 +20,7 @@ from app.ui import (
     toewijzingen,
     werkvoorraad,
 )
-from app.ui.core import STATIC, Forbidden, NotFound, SignInRequired, UiContext, page
+from app.ui.core import STATIC, Forbidden, NotFound, SignInRequired, UiContext, env, page
 
 ROUTERS = (
     signin.router,
@@ -52,6 +52,8 @@ HEADERS = {
 def mount(app: FastAPI, ctx: UiContext) -> None:
     """Serve the web interface under /ui (and send / there)."""
     app.state.ui = ctx
+    for name in env.list_templates():  # compiled now, not on somebody's first page
+        env.get_template(name)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
