@@ -268,3 +268,21 @@ def test_the_vendored_htmx_is_the_recorded_copy() -> None:
     data = (STATIC / "vendor" / "htmx" / "htmx.min.js").read_bytes()
     assert hashlib.sha256(data).hexdigest() == HTMX_SHA256
     assert "Zero-Clause BSD" in (Path(STATIC) / "vendor" / "htmx" / "LICENSE").read_text()
+
+
+def test_a_region_administrator_switches_between_member_gemeenten(ui: Ui) -> None:
+    with transaction(session_factory(ui.engine)) as s:
+        import_document(s, contract_doc(gemeenten=("0363", "0362")))
+    ui.add_user("regio", accounts.CONTRACT_MANAGER, gemeente=None, region="TEST")
+    ui.login("regio")
+    page = ui.client.get("/ui/werkvoorraad").text
+    assert '<option value="0362" selected>' in page  # the first member to begin with
+    assert "Geen open verzoeken" in page
+    r = ui.post_form(
+        "/ui/gemeente", {"gemeente": "0363", "next": "/ui/werkvoorraad"}, "/ui/werkvoorraad"
+    )
+    assert r.status_code == 303
+    page = ui.client.get("/ui/werkvoorraad").text
+    assert '<option value="0363" selected>' in page and "R-UI-1" in page
+    r = ui.post_form("/ui/gemeente", {"gemeente": OTHER_G}, "/ui/werkvoorraad")
+    assert r.status_code == 403
