@@ -13,6 +13,7 @@ Dependency direction (enforced by import-linter, see pyproject.toml):
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 
+from app.accounts import models as account_models
 from app.api import autoalloc as autoalloc_api
 from app.api import backoffice as backoffice_api
 from app.api import berichten
@@ -38,6 +40,7 @@ from app.cli import examples as examples_cli
 from app.cli import harness as harness_cli
 from app.cli import main as cli
 from app.cli import service as service_cli
+from app.cli import users as users_cli
 from app.cli import validate as validate_cli
 from app.clock import Clock, clock_for
 from app.config import Settings
@@ -69,6 +72,9 @@ from app.flows.requests.flow import (
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
 from app.reference.contracts import load_demo_contracts
+from app.ui import demo as ui_demo
+from app.ui import web
+from app.ui.core import Hooks, UiContext, UiSettings
 
 # Every table module, so `Base.metadata` knows all tables (Alembic, tests).
 MODEL_MODULES = (
@@ -79,6 +85,7 @@ MODEL_MODULES = (
     delivery_models,
     declaration_models,
     budget_models,
+    account_models,
 )
 
 
@@ -148,16 +155,46 @@ def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> Service:
     return Service(settings, clock, engine, factory, intake, backoffice)
 
 
+# Where other parts slot into the web interface (one per page, see app.ui.core.Hooks): GGk
+# delivery failures on Berichtenverkeer, steering reports on Plafonds, contract-set versions on
+# Contracten, and `actor=True` once the back-office services record the user themselves.
+UI_HOOKS = Hooks()
+
+
 def create_app(
     settings: Settings | None = None, clock: Clock | None = None, wiring: Wiring | None = None
 ) -> FastAPI:
     """The HTTP service; refuses to start on a database that is not fully migrated."""
     settings = settings or Settings()
     clock = clock or clock_for(settings.fixed_today)
-    return build_app(build_service(settings, clock, wiring or Wiring()), ROUTERS)
+    svc = build_service(settings, clock, wiring or Wiring())
+    app = build_app(svc, ROUTERS)
+    ui = UiContext(svc.factory, svc.clock, svc.backoffice, UiSettings.from_env(), UI_HOOKS)
+    web.mount(app, ui)
+    return app
+
+
+def demo_web(settings: Settings) -> list[str]:
+    """Demo traffic through the service (on its own moving clock) and the demo users."""
+    today = clock_for(settings.fixed_today).today()
+    clock = ui_demo.DemoClock(today)
+    svc = build_service(settings, clock, Wiring())
+    loaded = ui_demo.load_traffic(
+        ui_demo.Parts(svc.intake, svc.backoffice, svc.factory), clock, today
+    )
+    password = ui_demo.load_users(
+        svc.factory, clock_for(None).now(), os.environ.get("IJW_DEMO_PASSWORD") or None
+    )
+    svc.engine.dispose()
+    return [
+        "demo traffic: " + ("loaded" if loaded else "already there"),
+        "web interface: {base}/ui/  (sign in as demo, demo-lezer, demo-contract or demo-regio)",
+        f"  password for every demo user (new on every run): {password}",
+    ]
 
 
 DEMO_LOADERS: tuple[cli.DemoLoader, ...] = (load_demo_contracts,)
+DEMO_EXTRAS: tuple[cli.DemoExtra, ...] = (demo_web,)
 CLI_GROUPS: tuple[cli.Group, ...] = (
     service_cli.register,
     validate_cli.register,
@@ -166,12 +203,17 @@ CLI_GROUPS: tuple[cli.Group, ...] = (
     codelists_cli.register,
     contracts_cli.register,
     ceilings_cli.register,
+    users_cli.register,
 )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `ijw` console script."""
-    root = cli.Root(create_app=lambda settings: create_app(settings), demo_loaders=DEMO_LOADERS)
+    root = cli.Root(
+        create_app=lambda settings: create_app(settings),
+        demo_loaders=DEMO_LOADERS,
+        demo_extras=DEMO_EXTRAS,
+    )
     return cli.run(argv, root, CLI_GROUPS)
 
 

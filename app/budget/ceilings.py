@@ -404,6 +404,27 @@ def statuses(session: Session, gemeente: str, year: int, today: date) -> list[Ce
     ]
 
 
+def monthly_in_scope(c: Ceiling, members: set[str], util: Utilisation) -> dict[Month, Cell]:
+    """Committed and spent cents per month within one ceiling's scope (for its chart)."""
+    out: dict[Month, Cell] = defaultdict(Cell)
+    for (agb, gem, cat, month), cell in util.cells.items():
+        if _in_scope(c, members, agb, gem, cat or None):
+            out[month].committed += cell.committed
+            out[month].spent += cell.spent
+    return dict(out)
+
+
+def statuses_by_month(
+    session: Session, gemeente: str, year: int, today: date
+) -> tuple[Utilisation, list[tuple[CeilingStatus, dict[Month, Cell]]]]:
+    """The region's utilisation and every ceiling with its figures and its months (one pass)."""
+    util = utilisation(session, gemeente, year)
+    return util, [
+        (ceiling_status(c, m, util, today), monthly_in_scope(c, m, util))
+        for c, m in ceilings_of(session, util.region_id, year)
+    ]
+
+
 # --------------------------------------------------------------------------- the back-office check
 
 

@@ -26,6 +26,10 @@ from app.db.migrate import SchemaNotCurrent, ensure_current
 DemoLoader = Callable[[Session, date], None]
 """Loads demo data into a session for `today` (idempotent)."""
 
+DemoExtra = Callable[[Settings], list[str]]
+"""Runs after the demo loaders on the migrated database (demo traffic, demo users); returns
+lines for `ijw demo` to print."""
+
 
 @dataclass(frozen=True)
 class Root:
@@ -33,6 +37,7 @@ class Root:
 
     create_app: Callable[[Settings], Any]  # -> the ASGI app (FastAPI)
     demo_loaders: Sequence[DemoLoader]
+    demo_extras: Sequence[DemoExtra] = ()
 
 
 class Group(Protocol):

@@ -140,6 +140,9 @@ def register(sub: Any, root: Root) -> None:
         for role, code, name, variable, token in rows:
             print(f"  {role:9} {code:8}  {name}")
             print(f"    export {variable}={token}")
+        for extra in root.demo_extras:
+            for line in extra(settings(args)):
+                print(line.replace("{base}", f"http://{args.host}:{args.port}"))
         if args.serve:
             print(f"serving on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
             return cmd_serve(args)

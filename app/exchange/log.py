@@ -216,3 +216,25 @@ def unanswered_sends(session: Session, gemeente: str) -> list[MessageRecord]:
             )
         )
     )
+
+
+def messages_of(
+    session: Session,
+    party: Party,
+    *,
+    message_type: str | None = None,
+    verdict: str | None = None,
+    before: int | None = None,
+    limit: int = 50,
+) -> list[MessageRecord]:
+    """The messages a party sent or received, newest first; `before` (an id) pages back."""
+    query = select(MessageRecord).where(
+        or_(MessageRecord.from_party_id == party.id, MessageRecord.to_party_id == party.id)
+    )
+    if message_type is not None:
+        query = query.where(MessageRecord.message_type == message_type)
+    if verdict is not None:
+        query = query.where(MessageRecord.verdict == verdict)
+    if before is not None:
+        query = query.where(MessageRecord.id < before)
+    return list(session.scalars(query.order_by(MessageRecord.id.desc()).limit(limit)))

@@ -558,6 +558,16 @@ def load_contracts(session: Session, gemeente: str, aanbieder: str) -> ContractB
     return book
 
 
+def region_gemeenten(session: Session, code: str) -> list[str] | None:
+    """The member gemeenten of the region with this code (None: no such region)."""
+    region_id = session.scalar(select(Region.id).where(Region.code == code))
+    if region_id is None:
+        return None
+    return sorted(
+        session.scalars(select(RegionMember.gemeente).where(RegionMember.region_id == region_id))
+    )
+
+
 # --------------------------------------------------------------------------- demo data
 
 
@@ -716,4 +726,5 @@ __all__ = [
     "load_contracts",
     "load_demo_contracts",
     "parse_document",
+    "region_gemeenten",
 ]

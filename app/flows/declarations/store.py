@@ -542,3 +542,25 @@ def spent_total(session: Session, gemeenten: Sequence[str], aanbieder: str | Non
     if aanbieder is not None:
         query = query.where(PrestatieLine.aanbieder == aanbieder)
     return sum(int(v) if dc == "D" else -int(v) for dc, v in session.execute(query))
+
+
+def approved_on(session: Session, gemeente: str, nummer: int) -> tuple[int, int]:
+    """(volume, cents) approved on one allocation: debets minus credits, over every period."""
+    volume = cents = 0
+    for dc, v, amount in session.execute(
+        select(
+            PrestatieLine.debet_credit,
+            func.sum(PrestatieLine.volume),
+            func.sum(PrestatieLine.bedrag),
+        )
+        .where(
+            PrestatieLine.gemeente == gemeente,
+            PrestatieLine.toewijzingnummer == nummer,
+            PrestatieLine.status == "approved",
+        )
+        .group_by(PrestatieLine.debet_credit)
+    ):
+        sign = 1 if dc == "D" else -1
+        volume += sign * int(v or 0)
+        cents += sign * int(amount or 0)
+    return volume, cents
