@@ -32,6 +32,7 @@ def main() -> int:
             *(["--prestaties", "2000"] if args.quick else []),
         ],
         ["flows_bench.py", "--clients", "50" if args.quick else "500", *pg],
+        ["soak_bench.py", *(["--rounds", "2", "--prestaties", "2000"] if args.quick else [])],
         ["ui_bench.py", "--rounds", "2" if args.quick else "5", *pg],
     ]
     status = 0

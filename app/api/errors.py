@@ -19,12 +19,14 @@ from contextvars import ContextVar
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import memory
 from app.exchange.problems import MEDIA_TYPE, problem
 from app.metrics import LATENCY, REQUESTS
 
@@ -200,8 +202,16 @@ class RequestIdMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        received = 0
+
+        async def counting() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            return message
+
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, counting, send_with_id)
         except Exception as exc:
             # Anything a route did not turn into a problem: log it with the request id and
             # answer 500 problem+json (then let the server see the exception as usual).
@@ -220,6 +230,9 @@ class RequestIdMiddleware:
                 await response(scope, receive, send_with_id)
             raise
         finally:
+            if received > memory.LARGE_BODY:
+                # a large message leaves a high-water mark of freed memory: hand it back
+                await run_in_threadpool(memory.release)
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")  # never the raw path: bounded labels
             elapsed = time.perf_counter() - began

@@ -10,6 +10,7 @@ from typing import Any
 
 import uvicorn
 
+from app import memory
 from app.cli.main import Root, db_option, fail, migrated_factory, safe_url, settings
 from app.cli.protocol import ProblemH11Protocol
 from app.clock import SystemClock, clock_for
@@ -79,6 +80,7 @@ def register(sub: Any, root: Root) -> None:
     def cmd_serve(args: argparse.Namespace) -> int:
         config = settings(args)
         configure(config.log_level)
+        memory.limit_arenas()
         app = root.create_app(config)
         uvicorn.run(app, host=args.host, port=args.port, log_config=None, http=ProblemH11Protocol)
         return 0

@@ -163,6 +163,11 @@ def validate(tree: etree._ElementTree, info: MessageInfo, folder: Path = SCHEMA_
         # Keep the answer small: a message with 300,000 bad attributes has as many errors.
         errors = [XsdError(e.line, e.path or "", e.message) for e in islice(log, MAX_XSD_ERRORS)]
         total = len(log)
+        # The cached schema would keep every error (300,000 for an attribute bomb) until the
+        # next validation: drop them now.
+        with _schema_lock:
+            schema._clear_error_log()
+        del log
         shown = f", the first {len(errors)} listed" if total > len(errors) else ""
         raise Rejection(
             RejectionKind.XSD_INVALID,
