@@ -1,8 +1,8 @@
 """`ijw example KIND`: a valid iJw 3.2 message between two parties, to try the service with.
 
     ijw example JW315 --from 12345678 --to 0363 > vot.xml       # a request for an allocation
-    ijw example JW305 --from 12345678 --nummer 100001 > start.xml   # the start of allocation
-    ijw example JW323 --from 12345678 --nummer 100001 > decl.xml    # a month declared
+    ijw example JW305 --from 12345678 --nummer 900001 > start.xml   # the start of allocation
+    ijw example JW323 --from 12345678 --nummer 900001 > decl.xml    # a month declared
 
 The client parts come from the scenario harness's defaults (`app.harness.scenario`); every
 message printed is checked against our schemas and the in-message rules first.
@@ -45,7 +45,7 @@ def body(kind: str, args: argparse.Namespace, today: date) -> dict[str, Any]:
                 "Bsn": args.bsn,
                 "AangevraagdeProducten": {
                     "AangevraagdProduct": {
-                        "ReferentieAanbieder": args.referentie,
+                        "ReferentieAanbieder": args.referentie or f"EX{secrets.token_hex(4)}",
                         "Product": product,
                         "ToewijzingIngangsdatum": today + timedelta(days=7),
                         "ToewijzingEinddatum": max(end, today + timedelta(days=90)),
@@ -140,9 +140,9 @@ def register(sub: Any, root: Root) -> None:
     p.add_argument("--from", dest="sender", help="Afzender (default: the demo party)")
     p.add_argument("--to", help="Ontvanger (default: the demo party)")
     p.add_argument("--bsn", default=DEMO_BSN, help=f"the client (default {DEMO_BSN})")
-    p.add_argument("--nummer", type=int, default=100_001, help="ToewijzingNummer (301/305/307/323)")
+    p.add_argument("--nummer", type=int, default=900_001, help="ToewijzingNummer (301/305/307/323)")
     p.add_argument("--code", default="45A04", help="product code of category 45 (default 45A04)")
     p.add_argument("--tarief", type=int, default=8730, help="JW323: eurocents per hour")
-    p.add_argument("--referentie", default="EX-REQ-1", help="JW315: ReferentieAanbieder")
+    p.add_argument("--referentie", help="JW315: ReferentieAanbieder (default: a fresh one)")
     p.add_argument("--identificatie", help="BerichtIdentificatie (default: a fresh one)")
     p.set_defaults(func=cmd_example)

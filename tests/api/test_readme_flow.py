@@ -28,9 +28,9 @@ def test_the_demo_round_trip(api):
     provider = api.add_party("aanbieder", "12345678")
     r = api.post(provider, example("JW315"))
     assert r.status_code == 200 and b"<jw316:" in r.content and b"RetourCode" not in r.content
-    allocate = api.post(gemeente, example("JW301", "--nummer", "100001"))
+    allocate = api.post(gemeente, example("JW301", "--nummer", "900001"))
     assert allocate.status_code == 200 and allocate.json()["status"] == "sent"
-    start = api.post(provider, example("JW305", "--nummer", "100001"))
+    start = api.post(provider, example("JW305", "--nummer", "900001"))
     assert start.status_code == 200 and b"RetourCode" not in start.content
     feed = api.poll(provider).json()["items"]
     assert [i["message_type"] for i in feed] == ["JW316", "JW301", "JW306"]
