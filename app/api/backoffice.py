@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.api.deps import (
@@ -236,6 +236,39 @@ class DeliveryOut(BaseModel):
 
 class AllocationOut(BaseModel):
     """An allocation with its state (docs/backoffice.md)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "toewijzingnummer": 100001,
+                    "bsn": "999993653",
+                    "aanbieder": "12345678",
+                    "state": "acknowledged",
+                    "retour": "accepted",
+                    "last_reason": None,
+                    "leading": {
+                        "version_id": 1,
+                        "message_id": 42,
+                        "status": "accepted",
+                        "product": {"categorie": "45", "code": "45A04"},
+                        "ingangsdatum": "2026-07-01",
+                        "einddatum": "2026-12-31",
+                        "reden_wijziging": None,
+                        "omvang": {"volume": 3, "eenheid": "04", "frequentie": "2"},
+                        "budget": None,
+                        "toewijzingsdatum": "2026-06-15",
+                        "toewijzingstijd": "10:12:03",
+                        "referentie_aanbieder": None,
+                        "unchanged": False,
+                    },
+                    "rejected_version": None,
+                    "deliveries": [],
+                    "cursor": "3",
+                }
+            ]
+        }
+    )
 
     toewijzingnummer: int
     bsn: str

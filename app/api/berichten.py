@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from app.api.deps import (
     ApiError,
@@ -68,6 +68,27 @@ class Message(BaseModel):
 
 class FeedItem(Message):
     """A polled message with its cursor."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "cursor": "17",
+                    "message_id": 42,
+                    "message_type": "JW301",
+                    "direction": "in",
+                    "sender": "0363",
+                    "receiver": "12345678",
+                    "identificatie": "BO1A2B3C4D5E",
+                    "verdict": "sent",
+                    "retour_codes": [],
+                    "answers": None,
+                    "received_at": "2026-06-15T10:12:03Z",
+                    "xml": "<?xml version='1.0' encoding='UTF-8'?><jw301:Bericht ...",
+                }
+            ]
+        }
+    )
 
     cursor: str
 

@@ -22,7 +22,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +49,29 @@ class ErrorItem(BaseModel):
 
 class Problem(BaseModel):
     """An error answer (RFC 9457 problem details plus our `code` and `errors[]`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:ijw:problem:refused",
+                    "title": "The message fails the iJw rules and was not sent",
+                    "status": 422,
+                    "detail": "JW301 fails 1 check(s) of the iJw 3.2 rules and was not sent",
+                    "code": "REFUSED",
+                    "errors": [
+                        {
+                            "location": "toewijzingen[0]",
+                            "message": "ToewijzingNummer always denotes the same allocation",
+                            "rule": "TR332",
+                            "retourcode": "9332",
+                        }
+                    ],
+                    "request_id": "5c1f0e4e0a9b4f7e8d2c3b1a09f8e7d6",
+                }
+            ]
+        }
+    )
 
     type: str
     title: str
