@@ -14,7 +14,8 @@ Dependency direction (enforced by import-linter, see pyproject.toml):
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
@@ -26,6 +27,7 @@ from app.api import berichten
 from app.api import ceilings as ceilings_api
 from app.api import contracts as contracts_api
 from app.api import declarations as declarations_api
+from app.api import ggk as ggk_api
 from app.api.app import build_app
 from app.api.deps import Service
 from app.backoffice.service import BackOffice
@@ -65,6 +67,12 @@ from app.flows.requests.flow import (
     Jw320Flow,
     referenced_dates,
 )
+from app.ggk import models as ggk_models
+from app.ggk.channel import Envelopes, GgkDispatcher, GgkTransportLog
+from app.ggk.config import GgkSettings
+from app.ggk.delivery import Deliverer
+from app.ggk.inbound import GgkInbound
+from app.ggk.service import Ggk
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
 from app.reference.contracts import load_demo_contracts
@@ -78,6 +86,7 @@ MODEL_MODULES = (
     delivery_models,
     declaration_models,
     budget_models,
+    ggk_models,
 )
 
 
@@ -96,6 +105,10 @@ class Wiring:
     pre_create_checks: Sequence[PreCreateCheck] = field(
         default_factory=lambda: (financing.check_planned, ceilings.check_planned)
     )
+    # The GGk channel's settings (None: from the environment) and whether the app delivers the
+    # outbox itself while it serves (`ijw ggk deliver` can do it in a process of its own).
+    ggk: GgkSettings | None = None
+    deliver_in_background: bool = True
 
 
 def header_rule_list() -> tuple[HeaderRule, ...]:
@@ -130,30 +143,57 @@ ROUTERS: tuple[APIRouter, ...] = (
     autoalloc_api.router,
     backoffice_api.router,
     backoffice_api.clock_router,
+    ggk_api.router,
 )
 
 
-def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> Service:
-    """The service on a migrated database: engine, flows, intake, outbound path, back office."""
+def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> tuple[Service, Ggk]:
+    """The service on a migrated database: engine, flows, intake, outbound path, back office,
+    and the GGk channel beside the feeds (its dispatcher hands both paths their messages)."""
     engine = make_engine(settings.database_url)
     ensure_current(engine)
     factory = session_factory(engine)
+    ggk_settings = wiring.ggk or GgkSettings()
+    envelopes = Envelopes(ggk_settings, clock)
+    dispatcher = GgkDispatcher(envelopes, ggk_settings)
     flows = Flows()
     rules = header_rule_list()
-    outbound = Outbound(flows, rules, settings, clock)
+    outbound = Outbound(flows, rules, settings, clock, dispatcher)
     register_flows(flows, outbound, wiring)
-    intake = Intake(factory, settings, clock, flows, rules, outbound)
+    intake = Intake(factory, settings, clock, flows, rules, outbound, dispatcher)
     backoffice = BackOffice(factory, clock, outbound, wiring.pre_create_checks)
-    return Service(settings, clock, engine, factory, intake, backoffice)
+    service = Service(
+        settings, clock, engine, factory, intake, backoffice, transport=GgkTransportLog()
+    )
+    ggk = Ggk(
+        ggk_settings,
+        GgkInbound(factory, intake, envelopes, clock),
+        Deliverer(factory, ggk_settings, clock),
+        deliver_in_background=wiring.deliver_in_background,
+    )
+    return service, ggk
 
 
 def create_app(
     settings: Settings | None = None, clock: Clock | None = None, wiring: Wiring | None = None
 ) -> FastAPI:
-    """The HTTP service; refuses to start on a database that is not fully migrated."""
+    """The HTTP service; refuses to start on a database that is not fully migrated.  While it
+    serves, it delivers the GGk outbox when IJW_GGK_URL is set."""
     settings = settings or Settings()
     clock = clock or clock_for(settings.fixed_today)
-    return build_app(build_service(settings, clock, wiring or Wiring()), ROUTERS)
+    service, ggk = build_service(settings, clock, wiring or Wiring())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        ggk.start()
+        try:
+            yield
+        finally:
+            ggk.stop()
+
+    app = build_app(service, ROUTERS, lifespan)
+    app.state.ggk = ggk
+    return app
 
 
 DEMO_LOADERS: tuple[cli.DemoLoader, ...] = (load_demo_contracts,)

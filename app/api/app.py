@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,9 +29,12 @@ class Health(BaseModel):
     database: str
 
 
-def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
-    """The app around a built service, serving `routers`."""
-    app = FastAPI(title="iJw 3.2 service", version="0.1.0", description=DESCRIPTION)
+def build_app(svc: Service, routers: Sequence[APIRouter], lifespan: Any = None) -> FastAPI:
+    """The app around a built service, serving `routers`; `lifespan` (an async context manager
+    factory) runs background work such as a delivery worker while the app serves."""
+    app = FastAPI(
+        title="iJw 3.2 service", version="0.1.0", description=DESCRIPTION, lifespan=lifespan
+    )
     app.state.service = svc
 
     @app.exception_handler(StarletteHTTPException)

@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from app.api.berichten import HopOut
 from app.api.deps import ApiError, CallerDep, GemeenteDep, ServiceDep, SessionDep, not_found
 from app.backoffice.service import (
     STATES,
@@ -33,6 +34,7 @@ from app.backoffice.service import (
     Refusal,
     woonplaats_deadline,
 )
+from app.exchange.channels import Hop, TransportLog
 from app.flows.allocations.planning import Content, Order
 from app.flows.allocations.store import Allocation
 from app.flows.requests import store as requests
@@ -222,11 +224,17 @@ class AllocationOut(BaseModel):
     leading: Version | None
     rejected_version: RejectedVersion | None
     deliveries: list[DeliveryOut]
+    delivery: HopOut | None = Field(
+        default=None,
+        description="the GGk delivery of the JW301 we sent last (absent when it went to the "
+        "feed only): queued, delivered, answered, or failed with the chain's Fo01 code",
+    )
     cursor: str
 
     @classmethod
-    def of(cls, s: AllocationState) -> AllocationOut:
+    def of(cls, s: AllocationState, hops: dict[int, list[Hop]] | None = None) -> AllocationOut:
         h, latest = s.history, s.latest
+        delivery = _last_delivery(hops, latest.message_id if latest is not None else None)
         return cls(
             toewijzingnummer=h.nummer,
             bsn=h.bsn,
@@ -250,8 +258,22 @@ class AllocationOut(BaseModel):
                 )
                 for d in s.deliveries
             ],
+            delivery=delivery,
             cursor=str(h.change_seq),
         )
+
+
+def _last_delivery(hops: dict[int, list[Hop]] | None, message_id: int | None) -> HopOut | None:
+    """The newest outbound delivery of a message, if a channel other than the feed has one."""
+    out = [h for h in (hops or {}).get(message_id or 0, []) if h.direction == "out"]
+    return HopOut.of(out[-1]) if out else None
+
+
+def _hops(
+    session: Session, transport: TransportLog, states: list[AllocationState]
+) -> dict[int, list[Hop]]:
+    """What the channels know of the JW301s that carried these allocations' latest versions."""
+    return transport.hops(session, [st.latest.message_id for st in states if st.latest])
 
 
 _RETOUR: dict[str, Literal["pending", "accepted", "rejected"]] = {
@@ -293,6 +315,14 @@ class AnswerOut(BaseModel):
     woonplaatsbeginsel: str | None
     sent_on: date
     status: str
+    delivered: bool = Field(
+        default=True,
+        description="false when the JW319 never reached the provider (a Fo01 from the GGk "
+        "chain, see `delivery`)",
+    )
+    delivery: HopOut | None = Field(
+        default=None, description="the GGk delivery of this JW319, when it took the GGk"
+    )
 
 
 class RequestOut(BaseModel):
@@ -355,8 +385,12 @@ class DueItems(BaseModel):
     soon: list[DueOut]
 
 
-def _request(session: Session, r: Request, today: date) -> RequestOut:
+def _request(
+    session: Session, r: Request, today: date, transport: TransportLog | None = None
+) -> RequestOut:
     due = deadlines.due(r.due_date, today)
+    answers = requests.answers_of(session, r.id)
+    hops = transport.hops(session, [a.message_id for a in answers]) if transport else {}
     return RequestOut(
         id=r.id,
         kind=r.kind,
@@ -384,8 +418,10 @@ def _request(session: Session, r: Request, today: date) -> RequestOut:
                 woonplaatsbeginsel=a.woonplaatsbeginsel,
                 sent_on=a.sent_on,
                 status=a.status,
+                delivered=not any(h.failed for h in hops.get(a.message_id, [])),
+                delivery=_last_delivery(hops, a.message_id),
             )
-            for a in requests.answers_of(session, r.id)
+            for a in answers
         ],
     )
 
@@ -413,7 +449,7 @@ def list_requests(
     else:
         wanted = None if status == "all" else status
         items = requests.requests_of(s, party.code, wanted, bsn)
-    return RequestList(today=today, items=[_request(s, r, today) for r in items])
+    return RequestList(today=today, items=[_request(s, r, today, svc.transport) for r in items])
 
 
 @router.get("/verzoeken/{request_id}", summary="One request", description=_STANDARD)
@@ -421,7 +457,7 @@ def get_request(request_id: int, party: GemeenteDep, s: SessionDep, svc: Service
     r = requests.request_by_id(s, party.code, request_id)
     if r is None:
         raise not_found(f"request {request_id}")
-    return _request(s, r, svc.clock.today())
+    return _request(s, r, svc.clock.today(), svc.transport)
 
 
 @router.post(
@@ -451,7 +487,7 @@ async def answer_request(
         raise _refused(result)
     assert isinstance(result, Answered)
     with svc.factory() as s:
-        verzoek = _request(s, result.request, svc.clock.today())
+        verzoek = _request(s, result.request, svc.clock.today(), svc.transport)
     return Answered201(
         message_id=result.message_id,
         identificatie=result.identificatie,
@@ -476,7 +512,10 @@ def list_allocations(
     items = svc.backoffice.allocations(
         s, party.code, aanbieder=aanbieder, bsn=bsn, state=state, limit=limit
     )
-    return AllocationList(today=svc.clock.today(), items=[AllocationOut.of(st) for st in items])
+    hops = _hops(s, svc.transport, items)
+    return AllocationList(
+        today=svc.clock.today(), items=[AllocationOut.of(st, hops) for st in items]
+    )
 
 
 @router.get(
@@ -495,9 +534,9 @@ def allocation_changes(
 ) -> AllocationChanges:
     if not since.isdigit():
         raise ApiError(400, "BAD_CURSOR", "since must be a cursor returned by this endpoint")
-    items = [
-        AllocationOut.of(st) for st in svc.backoffice.changes(s, party.code, int(since), limit)
-    ]
+    changed = svc.backoffice.changes(s, party.code, int(since), limit)
+    hops = _hops(s, svc.transport, changed)
+    items = [AllocationOut.of(st, hops) for st in changed]
     return AllocationChanges(items=items, next_cursor=items[-1].cursor if items else since)
 
 
@@ -509,7 +548,7 @@ def get_allocation(
     if st is None:
         raise not_found(f"allocation {nummer}")
     return AllocationDetail(
-        **AllocationOut.of(st).model_dump(),
+        **AllocationOut.of(st, _hops(s, svc.transport, [st])).model_dump(),
         versions=[Version.of(v) for v in st.history.versions],
     )
 
@@ -540,11 +579,13 @@ async def create_allocations(
     if isinstance(result, Refusal):
         raise _refused(result)
     assert isinstance(result, Created)
+    with svc.factory() as s:
+        hops = _hops(s, svc.transport, result.allocations)
     return Created201(
         message_id=result.message_id,
         identificatie=result.identificatie,
         toewijzingen=sorted(
-            (AllocationOut.of(st) for st in result.allocations),
+            (AllocationOut.of(st, hops) for st in result.allocations),
             key=lambda a: a.toewijzingnummer,
         ),
         warnings=result.warnings,

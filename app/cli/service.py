@@ -76,7 +76,7 @@ def register(sub: Any, root: Root) -> None:
         try:
             with transaction(factory) as session:
                 party, token = parties.add_party(
-                    session, Role(args.role), args.code, args.name or "", SystemClock()
+                    session, args.role, args.code, args.name or "", SystemClock()
                 )
                 print(f"added {party.role} {party.code} {party.name}".rstrip())
         except parties.PartyError as exc:
@@ -108,8 +108,12 @@ def register(sub: Any, root: Root) -> None:
     party = sub.add_parser("party", help="parties and their API tokens")
     psub = party.add_subparsers(dest="party", required=True)
     p = psub.add_parser("add", help="add a party; prints its API token as the last line")
-    p.add_argument("--role", required=True, choices=["gemeente", "aanbieder"])
-    p.add_argument("--code", required=True, help="CBS gemeentecode (4 digits) or AGB (8 digits)")
+    p.add_argument("--role", required=True, choices=list(parties.ROLES))
+    p.add_argument(
+        "--code",
+        required=True,
+        help="CBS gemeentecode (4 digits), AGB (8 digits), or the chain's name (ggk: e.g. GGK)",
+    )
     p.add_argument("--name", default="")
     db_option(p)
     p.set_defaults(func=cmd_party_add)
