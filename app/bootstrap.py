@@ -36,11 +36,12 @@ from app.budget import models as budget_models
 from app.cli import ceilings as ceilings_cli
 from app.cli import codelists as codelists_cli
 from app.cli import contracts as contracts_cli
+from app.cli import ggk as ggk_cli
 from app.cli import harness as harness_cli
 from app.cli import main as cli
 from app.cli import service as service_cli
 from app.cli import validate as validate_cli
-from app.clock import Clock, clock_for
+from app.clock import Clock, SystemClock, clock_for
 from app.config import Settings
 from app.db.base import Base, make_engine, session_factory
 from app.db.migrate import ensure_current
@@ -154,7 +155,8 @@ def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> tuple[Ser
     ensure_current(engine)
     factory = session_factory(engine)
     ggk_settings = wiring.ggk or GgkSettings()
-    envelopes = Envelopes(ggk_settings, clock)
+    wall = SystemClock()  # envelope times and retries are real time, whatever "today" is pinned
+    envelopes = Envelopes(ggk_settings, wall)
     dispatcher = GgkDispatcher(envelopes, ggk_settings)
     flows = Flows()
     rules = header_rule_list()
@@ -167,8 +169,8 @@ def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> tuple[Ser
     )
     ggk = Ggk(
         ggk_settings,
-        GgkInbound(factory, intake, envelopes, clock),
-        Deliverer(factory, ggk_settings, clock),
+        GgkInbound(factory, intake, envelopes, wall),
+        Deliverer(factory, ggk_settings, wall),
         deliver_in_background=wiring.deliver_in_background,
     )
     return service, ggk
@@ -204,6 +206,7 @@ CLI_GROUPS: tuple[cli.Group, ...] = (
     codelists_cli.register,
     contracts_cli.register,
     ceilings_cli.register,
+    ggk_cli.register,
 )
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 import uvicorn
 
 from app.cli.main import Root, db_option, fail, migrated_factory, settings
+from app.cli.tls import server_options
 from app.clock import SystemClock, clock_for
 from app.config import Settings
 from app.db.base import make_engine, session_factory, transaction
@@ -58,12 +60,30 @@ def register(sub: Any, root: Root) -> None:
 
     def cmd_serve(args: argparse.Namespace) -> int:
         configure()
+        tls = tls_settings(args)
+        if isinstance(tls, str):
+            return fail(tls)
         try:
             app = root.create_app(settings(args))
-        except SchemaNotCurrent as exc:
+        except (SchemaNotCurrent, ValueError) as exc:
             return fail(str(exc))
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, **tls)
         return 0
+
+    def tls_settings(args: argparse.Namespace) -> dict[str, Any] | str:
+        """uvicorn's TLS options; the app learns of client certificates from the environment
+        (IJW_TLS_CLIENT_CA, IJW_GGK_ALLOWED_SUBJECTS), like every other setting."""
+        cert = getattr(args, "tls_cert", None) or os.environ.get("IJW_TLS_CERT")
+        key = getattr(args, "tls_key", None) or os.environ.get("IJW_TLS_KEY")
+        client_ca = getattr(args, "tls_client_ca", None) or os.environ.get("IJW_TLS_CLIENT_CA")
+        if client_ca and not cert:
+            return "--tls-client-ca needs --tls-cert (client certificates need TLS)"
+        if client_ca:
+            os.environ["IJW_TLS_CLIENT_CA"] = client_ca
+        subjects = getattr(args, "tls_allowed_subject", None)
+        if subjects:
+            os.environ["IJW_GGK_ALLOWED_SUBJECTS"] = ";".join(subjects)
+        return server_options(cert, key, client_ca, getattr(args, "tls_require_client_cert", False))
 
     def cmd_db_upgrade(args: argparse.Namespace) -> int:
         config = settings(args)
@@ -98,6 +118,26 @@ def register(sub: Any, root: Root) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     db_option(p)
+    tls = p.add_argument_group("TLS (docs/ggk.md)")
+    tls.add_argument("--tls-cert", help="server certificate (PEM); $IJW_TLS_CERT")
+    tls.add_argument("--tls-key", help="its private key (PEM); $IJW_TLS_KEY")
+    tls.add_argument(
+        "--tls-client-ca",
+        help="CA bundle that signs client certificates: the GGk endpoint then requires one "
+        "(two-way TLS) instead of a ggk token; $IJW_TLS_CLIENT_CA",
+    )
+    tls.add_argument(
+        "--tls-allowed-subject",
+        action="append",
+        metavar="DN",
+        help="a client certificate subject allowed to call the GGk endpoint, e.g. "
+        "'CN=ggk.example.nl,O=Inlichtingenbureau' (repeatable); $IJW_GGK_ALLOWED_SUBJECTS",
+    )
+    tls.add_argument(
+        "--tls-require-client-cert",
+        action="store_true",
+        help="refuse every TLS connection without a valid client certificate",
+    )
     p.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)

@@ -9,7 +9,8 @@ retour when the party also reads its feed, the feed entry is written too.
 
 The outbox entry holds the whole envelope, built and schema-checked here, inside the
 transaction that made the message: it commits with the message or not at all, and every retry
-sends the same bytes with the same referentienummer.
+sends the same bytes with the same referentienummer.  Envelope times and the outbox schedule
+run on the real clock, never on a pinned "today" (IJW_TODAY pins business dates only).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ class GgkDispatcher:
             ontvanger=to.code,
             record=record,
             cross_ref=arrival.reference if reply and arrival is not None else None,
-            now=ctx.now,
+            now=self.envelopes.clock.now(),
         )
         store.enqueue(ctx.session, entry)
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from lxml import etree
 
 from app.clock import AMSTERDAM
+from app.ijw.catalogue import BY_NAMESPACE
 
 GGK_NS = "http://www.stufstandaarden.nl/koppelvlak/ggk0210"
 STUF_NS = "http://www.egem.nl/StUF/StUF0301"
@@ -178,6 +179,16 @@ class Answer:
     cross_ref: str | None = None  # the Bv03's crossRefnummer
 
 
+@dataclass(frozen=True)
+class Peek:
+    """An iJw payload's message type and header fields, read from its first bytes."""
+
+    message_type: str | None
+    afzender: str | None = None
+    ontvanger: str | None = None
+    identificatie: str | None = None  # BerichtIdentificatie/Identificatie
+
+
 # -- helpers -----------------------------------------------------------------------------------
 
 
@@ -303,6 +314,43 @@ def _decode(value: str) -> bytes:
 
 
 # -- reading -------------------------------------------------------------------------------
+
+
+def peek(payload: bytes) -> Peek | None:
+    """An iJw payload's type and header parties, or None when its start does not parse (the
+    intake then refuses it properly).  Reads only up to the end of the Header, so an 18 MB
+    payload is not parsed twice."""
+    if b"<!DOCTYPE" in payload[:4096].upper():
+        return None
+    parser = etree.XMLPullParser(
+        events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    name: str | None = None
+    parts: dict[str, str | None] = {}
+    try:
+        for offset in range(0, min(len(payload), 1 << 20), 1 << 14):
+            parser.feed(payload[offset : offset + (1 << 14)])
+            for event, element in parser.read_events():
+                tag = etree.QName(element)
+                if name is None:
+                    info = BY_NAMESPACE.get(tag.namespace or "")
+                    if info is None or tag.localname != "Bericht":
+                        return Peek(None)
+                    name = info.name
+                elif event == "end" and tag.localname in ("Afzender", "Ontvanger"):
+                    parts[tag.localname] = element.text
+                elif event == "end" and tag.localname == "Identificatie":
+                    parts.setdefault("Identificatie", element.text)
+                elif event == "end" and tag.localname == "Header":
+                    return Peek(
+                        name,
+                        parts.get("Afzender"),
+                        parts.get("Ontvanger"),
+                        parts.get("Identificatie"),
+                    )
+    except etree.XMLSyntaxError:
+        return None
+    return None
 
 
 def soap_body_child(root: etree._Element) -> etree._Element:

@@ -23,7 +23,6 @@ import json
 import logging
 from dataclasses import dataclass
 
-from lxml import etree
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,7 +36,7 @@ from app.ggk import envelope, store
 from app.ggk.channel import CHANNEL, Envelopes
 from app.ggk.envelope import Code, EnvelopeError
 from app.ggk.models import InboundEnvelope, OutboxEntry
-from app.ijw.catalogue import BY_NAMESPACE, Role
+from app.ijw.catalogue import Role
 
 _log = logging.getLogger("ijw.ggk")
 
@@ -59,44 +58,6 @@ class Reply:
     status: int
     body: bytes
     replay: bool = False
-
-
-@dataclass(frozen=True)
-class Peek:
-    """The payload's message type and header parties, read from its first bytes."""
-
-    message_type: str | None
-    afzender: str | None
-    ontvanger: str | None
-
-
-def peek(payload: bytes) -> Peek | None:
-    """The payload's type and header parties, or None when its start does not parse (the
-    intake then refuses it properly).  Reads only up to the end of the Header."""
-    if b"<!DOCTYPE" in payload[:4096].upper():
-        return None
-    parser = etree.XMLPullParser(
-        events=("start", "end"), resolve_entities=False, no_network=True, load_dtd=False
-    )
-    name: str | None = None
-    parts: dict[str, str | None] = {}
-    try:
-        for offset in range(0, min(len(payload), 1 << 20), 1 << 14):
-            parser.feed(payload[offset : offset + (1 << 14)])
-            for event, element in parser.read_events():
-                tag = etree.QName(element)
-                if name is None:
-                    info = BY_NAMESPACE.get(tag.namespace or "")
-                    if info is None or tag.localname != "Bericht":
-                        return Peek(None, None, None)
-                    name = info.name
-                elif event == "end" and tag.localname in ("Afzender", "Ontvanger"):
-                    parts[tag.localname] = element.text
-                elif event == "end" and tag.localname == "Header":
-                    return Peek(name, parts.get("Afzender"), parts.get("Ontvanger"))
-    except etree.XMLSyntaxError:
-        return None
-    return None
 
 
 class GgkInbound:
@@ -147,7 +108,7 @@ class GgkInbound:
                 f"{env.routing.berichtcode}",
                 ref,
             )
-        seen = peek(env.payload)
+        seen = envelope.peek(env.payload)
         if seen is None or seen.message_type is None:
             return None  # not parseable: the intake refuses it and a Fo01 StUF055 follows
         if seen.message_type != functie:

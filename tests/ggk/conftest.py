@@ -69,3 +69,17 @@ def official(official_envelope_schema, official_ijw):
         return element
 
     return check
+
+
+@pytest.fixture
+def receiver(official):
+    """A GGk simulator on a free port standing in for IJW_GGK_URL: (simulator, endpoint URL).
+    Every envelope it received is checked against the official XSDs when the test ends."""
+    from app.ggk.simulator import Link, Simulator
+    from tests.ggk.live import serving
+
+    sim = Simulator(Link("http://127.0.0.1:9"), echo=False)
+    with serving(sim.app()) as base:
+        yield sim, f"{base}/ggk/OntvangAsynchroon"
+    for item in sim.state.received:
+        official(item.body)
