@@ -59,10 +59,10 @@ def register(sub: Any, root: Root) -> None:
     """Add serve, db, party and demo."""
 
     def cmd_serve(args: argparse.Namespace) -> int:
-        configure()
         tls = tls_settings(args)
         if isinstance(tls, str):
             return fail(tls)
+        configure()
         try:
             app = root.create_app(settings(args))
         except (SchemaNotCurrent, ValueError) as exc:

@@ -93,6 +93,13 @@ class Deliverer:
                 self._client = http_client(self.settings)
             return self._client
 
+    def close(self) -> None:
+        """Close the HTTP client (its keep-alive connection to the GGk)."""
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
     def backoff(self, attempt: int) -> float:
         """Seconds before attempt `attempt + 1`: doubling, capped, with jitter (50-100 %)."""
         delay = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))

@@ -30,3 +30,4 @@ class Ggk:
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
+        self.deliverer.close()

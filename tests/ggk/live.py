@@ -14,7 +14,15 @@ import uvicorn
 @contextmanager
 def serving(app: Any, **tls: Any) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 (a free port) until the block ends; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on", **tls)
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=1,  # a client's idle keep-alive connection must not hold us
+        **tls,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
