@@ -378,8 +378,8 @@ def read_request(data: bytes, soap_action: str | None = None) -> Incoming:
 
     Checks, in order: size, well-formed SOAP 1.1 with one message, a known operation that fits
     the SOAPAction when one is given, our envelope schema (IB009 when the fault is a
-    referentienummer or crossRefnummer, RIN001 otherwise), a UUID v4 referentienummer and
-    crossRefnummer on a Fo01 too, the payload decodes.
+    referentienummer or crossRefnummer, RIN001 otherwise), a UUID v4 referentienummer (on a
+    Fo01 too) and a crossRefnummer on a Du01 and a Fo01, the payload decodes.
     """
     if len(data) > MAX_ENVELOPE_BYTES:
         raise EnvelopeError(Code.TOO_LARGE, f"the envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
@@ -415,8 +415,12 @@ def read_request(data: bytes, soap_action: str | None = None) -> Incoming:
         raise EnvelopeError(Code.MISMATCH, "berichtcode does not fit the operation", reference)
     if not is_uuid4(routing.referentienummer):
         raise EnvelopeError(Code.NOT_UUID, "referentienummer is not a UUID v4", reference)
-    if operation != DI01 and not is_uuid4(routing.cross_ref):
+    if operation == DU01 and not is_uuid4(routing.cross_ref):  # the schema says so too
         raise EnvelopeError(Code.NOT_UUID, "crossRefnummer is not a UUID v4", reference)
+    if operation == FO01 and not (routing.cross_ref or "").strip():
+        # A Fo01 names the envelope it is about; the chain's own example names a version-1
+        # UUID there, so any non-empty reference is taken (an unknown one is kept, not lost).
+        raise EnvelopeError(Code.NOT_UUID, "crossRefnummer is empty", reference)
     if operation == FO01:
         return Incoming(operation, element, canonical(element), error=_fo01(routing, element))
     return Incoming(
