@@ -265,9 +265,9 @@ def demo(root: Root, args: argparse.Namespace) -> int:
         print(f"  {role:9} {code}  {name:28} {tok}")
     print(f"  ggk       GGK   {'GGk (the chain)':28} {token}")
     print(f"GGk simulator: {sim_url} (what we send: {sim_url}/sim/received)")
-    print(
-        f"  try: ijw ggk send {sample} --from 12345678     (a JW315 in a Di01; our JW316 follows)"
-    )
+    flag = "" if args.simulator_port == 8001 else f" --simulator {sim_url}"
+    print(f"  try: ijw ggk send {sample} --from 12345678{flag}")
+    print("       (a JW315 in a Di01: a Bv03 at once, our JW316 in a Du01 shortly after)")
     sim = Simulator(Link(f"http://127.0.0.1:{args.port}", token=token))
     server = uvicorn.Server(
         uvicorn.Config(sim.app(), host="127.0.0.1", port=args.simulator_port, log_config=None)
