@@ -103,7 +103,7 @@ async def ontvang_asynchroon(
 
 
 @router.get(PATH, summary="The WSDL of this service at this address (?wsdl)")
-def get_wsdl(request: Request) -> Response:
+def get_wsdl(request: Request, ggk: GgkDep) -> Response:
     """Our WSDL of OntvangAsynchroon, pointing at the address it was fetched from."""
     if "wsdl" not in request.query_params:
         return Response(
@@ -111,5 +111,5 @@ def get_wsdl(request: Request) -> Response:
             status_code=400,
             media_type="text/plain",
         )
-    address = str(request.url.replace(query=None, fragment=None))
+    address = ggk.settings.public_url or str(request.url.replace(query=None, fragment=None))
     return Response(wsdl.wsdl(address), media_type=SOAP_MEDIA)

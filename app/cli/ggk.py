@@ -111,8 +111,10 @@ def register(sub: Any, root: Root) -> None:
     def cmd_channel(args: argparse.Namespace) -> int:
         with transaction(migrated_factory(args)) as session:
             party = parties.by_code(session, args.code)
-            if party is None or party.role not in ("gemeente", "aanbieder"):
-                return fail(f"no gemeente or aanbieder {args.code}")
+            if party is None or party.role != "aanbieder":
+                # only what we send to a provider leaves through a channel; a gemeente's own
+                # feed (what came in for it) always fills
+                return fail(f"no aanbieder {args.code}")
             if args.channel:
                 store.set_channel(session, party.id, args.channel)
             chosen = store.channel_of(session, party.id, GgkSettings().default_channel)

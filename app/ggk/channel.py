@@ -192,7 +192,7 @@ class GgkTransportLog:
                     kind=env.kind,
                     reference=env.referentienummer,
                     cross_reference=env.cross_ref,
-                    state="received",
+                    state="received" if env.outcome == "taken" else env.outcome,
                     attempts=1,
                     code=env.code,
                     text=env.text,

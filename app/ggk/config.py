@@ -58,6 +58,11 @@ class GgkSettings:
     backoff_base: float = field(default_factory=lambda: _float("IJW_GGK_BACKOFF", 2.0))
     backoff_max: float = field(default_factory=lambda: _float("IJW_GGK_BACKOFF_MAX", 600.0))
     poll_interval: float = field(default_factory=lambda: _float("IJW_GGK_POLL", 1.0))
+    # the endpoint's address as the chain sees it, for our WSDL (behind a proxy); default: the
+    # address the WSDL was fetched from
+    public_url: str | None = field(
+        default_factory=lambda: os.environ.get("IJW_GGK_PUBLIC_URL") or None
+    )
     default_channel: str = field(
         default_factory=lambda: os.environ.get("IJW_GGK_DEFAULT_CHANNEL", "feed")
     )

@@ -259,19 +259,14 @@ _schema_lock = threading.Lock()
 
 
 def schema_errors(element: etree._Element) -> list[str]:
-    """Our envelope schema's errors on a message element (empty when valid)."""
-    doc = etree.ElementTree(element) if element.getparent() is None else None
-    target = doc if doc is not None else _detached(element)
+    """Our envelope schema's errors on a message element (empty when valid).  A subtree (the
+    message inside a SOAP Body) is validated in place: lxml gives it a document of its own
+    without copying it."""
     with _schema_lock:  # lxml's XMLSchema is not safe for concurrent validate() calls
         schema = _schema()
-        ok = schema.validate(target)
+        ok = schema.validate(element)
         errors = [f"{e.path}: {e.message}" for e in schema.error_log]
     return [] if ok else errors
-
-
-def _detached(element: etree._Element) -> etree._ElementTree:
-    """A copy of `element` as the root of its own document (its namespaces kept)."""
-    return etree.ElementTree(etree.fromstring(etree.tostring(element), _thread_parser()))
 
 
 def canonical(element: etree._Element) -> bytes:

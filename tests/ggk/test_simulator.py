@@ -73,6 +73,7 @@ def test_the_round_trip_through_the_simulator(db_engine, tmp_path, capsys, offic
             # our allocation leaves as a Di01 once the provider takes the GGk; its JW302 comes back
             code, out = cli("ggk", "channel", g.AGB, "ggk", "--database-url", database_url)
             assert code == 0 and out.strip() == f"{g.AGB}: ggk"
+            assert cli("ggk", "channel", g.GEMEENTE, "ggk", "--database-url", database_url)[0] == 2
             headers = {"Authorization": f"Bearer {chain.gemeente}"}
             made = _allocate(base, headers, 3)
             [di01] = delivered("JW301")
