@@ -39,6 +39,7 @@ from app.ggk.config import GgkSettings
 _log = logging.getLogger("ijw.ggk.delivery")
 
 OPERATION = {"Di01": envelope.DI01, "Du01": envelope.DU01, "Fo01": envelope.FO01}
+MAX_ANSWER_BYTES = 1 << 20
 
 
 def client_context(settings: GgkSettings) -> ssl.SSLContext:
@@ -152,10 +153,18 @@ class Deliverer:
             "SOAPAction": f'"{envelope.SOAP_ACTION[operation]}"',
         }
         try:
-            response = self.client.post(url, content=envelope.soap_message(body), headers=headers)
+            with self.client.stream(
+                "POST", url, content=envelope.soap_message(body), headers=headers
+            ) as response:
+                data = b""
+                for chunk in response.iter_bytes():
+                    data += chunk
+                    if len(data) > MAX_ANSWER_BYTES:  # a Bv03 or Fo03 is a few hundred bytes
+                        return envelope.Answer(False, "HTTP", "the answer is far too large")
+                status = response.status_code
         except httpx.HTTPError as exc:
             return envelope.Answer(False, "TRANSPORT", f"{type(exc).__name__}: {exc}"[:200])
-        return envelope.read_answer(response.status_code, response.content)
+        return envelope.read_answer(status, data)
 
     def deliver_due(self, limit: int = 1000) -> list[Attempt]:
         """Attempt every entry due now (at most `limit`), one after the other."""

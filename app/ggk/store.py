@@ -54,16 +54,6 @@ def record_inbound(session: Session, envelope: InboundEnvelope) -> InboundEnvelo
     return envelope
 
 
-def inbound_by_ref(session: Session, referentienummer: str) -> InboundEnvelope | None:
-    """A received Di01/Du01 by its referentienummer (for the simulator and the tests)."""
-    return session.scalar(
-        select(InboundEnvelope)
-        .where(InboundEnvelope.referentienummer == referentienummer)
-        .order_by(InboundEnvelope.id)
-        .limit(1)
-    )
-
-
 # -- the outbox ------------------------------------------------------------------------------
 
 
