@@ -163,3 +163,30 @@ def test_a_jw319_that_never_arrived_shows_in_the_request(api):
     g.post(api, chain.ggk, g.fo01(jw319[0].referentienummer, "IB102", "Geen routering"), e.FO01)
     answer = backoffice(api, chain, f"/v1/backoffice/verzoeken/{verzoek['id']}")["answers"][0]
     assert answer["delivered"] is False and answer["delivery"]["code"] == "IB102"
+
+
+def test_the_providers_jw320_in_a_du01_answers_our_jw319(api, official):
+    chain = g.setup(api)
+    choose(api, g.AGB, "ggk")
+    assert g.post(api, chain.ggk, g.wrap(g.jw315(day=date(2026, 6, 12)))[0]).status_code == 200
+    verzoek = backoffice(api, chain, "/v1/backoffice/verzoeken")["items"][0]
+    r = api.client.post(
+        f"/v1/backoffice/verzoeken/{verzoek['id']}/antwoord",
+        json={"verzoek_antwoord": "2"},
+        headers={"Authorization": f"Bearer {chain.gemeente}"},
+    )
+    assert r.status_code == 201, r.text
+    [di01] = [x for x in g.outbox(api) if x.functie == "JW319"]
+    official(di01.body)
+    info, tree = xml.read(g.payload_of(di01))
+    forward = model.to_model(tree, info)
+    jw320 = render.render(
+        "JW320",
+        retour.build_retour(forward, retour.Decision(), identificatie="P2", today=TEST_TODAY),
+    )
+    body, _ = g.wrap(jw320, functie="JW320", operation=e.DU01, cross_ref=di01.referentienummer)
+    assert g.answer(g.post(api, chain.ggk, body, e.DU01)).tag == f"{g.STUF}Bv03Bericht"
+    [entry] = [x for x in g.outbox(api) if x.functie == "JW319"]
+    assert entry.state == "answered"
+    answer = backoffice(api, chain, f"/v1/backoffice/verzoeken/{verzoek['id']}")["answers"][0]
+    assert answer["delivered"] is True and answer["delivery"]["state"] == "answered"
