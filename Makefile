@@ -4,12 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench install schemas clean
+.PHONY: run test lint bench install schemas clean lock
 
-$(STAMP): pyproject.toml
+# Versions come from the lock file (constraints: a dependency added to pyproject.toml but not
+# yet locked still installs); `make lock` refreshes it.
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c requirements-dev.lock -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,7 +25,7 @@ else
 	$(BIN)/ijw demo --serve
 endif
 
-SOURCES := app tests bench tools testkit migrations
+SOURCES := app tests bench tools testkit
 
 ## make test: lint, format, layer contracts, types, then the whole suite (PostgreSQL tests run
 ## when IJW_TEST_POSTGRES_URL is set).
@@ -40,9 +42,18 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
-## regenerate schemas/xsd from the declarative model
+## regenerate app/ijw/xsd from the declarative model
 schemas: $(STAMP)
 	$(BIN)/ijw schemas write
+
+## make lock: pin every dependency (requirements.lock for the service, -dev for development).
+lock:
+	$(PYTHON) -m venv $(VENV)-lock && $(VENV)-lock/bin/pip install --quiet pip-tools
+	$(VENV)-lock/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras \
+	    --output-file requirements.lock pyproject.toml
+	$(VENV)-lock/bin/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras \
+	    --extra dev --output-file requirements-dev.lock pyproject.toml
+	rm -rf $(VENV)-lock
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -36,6 +36,7 @@ from app.budget import models as budget_models
 from app.cli import ceilings as ceilings_cli
 from app.cli import codelists as codelists_cli
 from app.cli import contracts as contracts_cli
+from app.cli import examples as examples_cli
 from app.cli import ggk as ggk_cli
 from app.cli import harness as harness_cli
 from app.cli import main as cli
@@ -194,6 +195,7 @@ def create_app(
             ggk.stop()
 
     app = build_app(service, ROUTERS, lifespan)
+    app.add_middleware(ggk_api.SoapBodyLimit)  # outermost: the GGk's 25 MB answer is SOAP
     app.state.ggk = ggk
     return app
 
@@ -202,6 +204,7 @@ DEMO_LOADERS: tuple[cli.DemoLoader, ...] = (load_demo_contracts,)
 CLI_GROUPS: tuple[cli.Group, ...] = (
     service_cli.register,
     validate_cli.register,
+    examples_cli.register,
     harness_cli.register,
     codelists_cli.register,
     contracts_cli.register,

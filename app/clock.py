@@ -6,6 +6,8 @@ from datetime import UTC, date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from app.config import ConfigError
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
@@ -44,5 +46,10 @@ class FixedClock:
 
 
 def clock_for(fixed_today: str | None) -> Clock:
-    """A FixedClock for `YYYY-MM-DD`, else the system clock."""
-    return FixedClock(date.fromisoformat(fixed_today)) if fixed_today else SystemClock()
+    """A FixedClock for `YYYY-MM-DD` (IJW_TODAY), else the system clock."""
+    if not fixed_today:
+        return SystemClock()
+    try:
+        return FixedClock(date.fromisoformat(fixed_today))
+    except ValueError:
+        raise ConfigError(f"IJW_TODAY must be a date YYYY-MM-DD, got {fixed_today!r}") from None

@@ -10,7 +10,9 @@ import sys
 from datetime import UTC, datetime
 
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# uvicorn adds a `color_message` with ANSI escapes: never part of a JSON line.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def mask(text: str) -> str:
@@ -26,7 +28,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": mask(record.getMessage()),
+            "message": _ANSI.sub("", mask(record.getMessage())),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
@@ -36,14 +38,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, default=str)
 
 
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
 def configure(level: str = "INFO") -> None:
-    """Send JSON lines to stderr for the `ijw` loggers and uvicorn."""
+    """Send JSON lines to stderr for the `ijw` loggers and uvicorn (IJW_LOG_LEVEL sets the
+    level).  The access log is ours (`ijw.access`, one line per request with its request id);
+    uvicorn's own access log is off."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     for name in ("ijw", "uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers = [handler]
-        logger.setLevel(level)
+        logger.setLevel(level.upper())
         logger.propagate = False
-    # Access logs carry query strings only, never bodies; keep them but quieter.
-    logging.getLogger("uvicorn.access").setLevel("WARNING")
+    logging.getLogger("uvicorn.access").disabled = True

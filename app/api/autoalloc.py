@@ -8,7 +8,8 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from app.api.deps import GemeenteDep, SessionDep
+from app.api.deps import GemeenteDep, SessionDep, cursor_value
+from app.api.pages import Page, page_of
 from app.budget import store as budget
 
 router = APIRouter(prefix="/v1/autoalloc", tags=["ceilings"])
@@ -30,16 +31,15 @@ class DecisionOut(BaseModel):
     decided_at: datetime
 
 
-class DecisionList(BaseModel):
-    items: list[DecisionOut]
-
-
 @router.get("/decisions", summary="Automatic decisions on requests, newest first")
 def decisions(
-    party: GemeenteDep, s: SessionDep, limit: int = Query(100, ge=1, le=1000)
-) -> DecisionList:
+    party: GemeenteDep,
+    s: SessionDep,
+    limit: int = Query(100, ge=1, le=1000, description="at most 1000"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+) -> Page[DecisionOut]:
     """Each requested product of a region with automatic handling: `allocated` (with the JW301
     that was sent) or `queued` (with the reasons a person has to decide)."""
-    return DecisionList(
-        items=[DecisionOut.model_validate(d) for d in budget.decisions_for(s, party.code, limit)]
-    )
+    before = cursor_value(cursor) if cursor else None
+    rows = budget.decisions_for(s, party.code, limit + 1, before)
+    return page_of(rows, limit, lambda d: str(d.id), DecisionOut.model_validate)

@@ -24,7 +24,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from app.api.berichten import HopOut
-from app.api.deps import ApiError, CallerDep, GemeenteDep, ServiceDep, SessionDep, not_found
+from app.api.deps import (
+    ApiError,
+    CallerDep,
+    GemeenteDep,
+    RowId,
+    ServiceDep,
+    SessionDep,
+    ToewijzingNummer,
+    cursor_value,
+    not_found,
+)
+from app.api.inputs import MessageData, Strict, Text
+from app.api.pages import Page, page_of
 from app.backoffice.service import (
     STATES,
     AllocationState,
@@ -32,6 +44,7 @@ from app.backoffice.service import (
     Created,
     DueItem,
     Refusal,
+    StateName,
     woonplaats_deadline,
 )
 from app.exchange.channels import Hop, TransportLog
@@ -47,6 +60,8 @@ clock_router = APIRouter(tags=["service"])
 _STANDARD = "See docs/backoffice.md.  Gemeente tokens only; every answer is limited to the " + (
     "calling gemeente's own clients, allocations and requests."
 )
+# A JW301's Toewijzingstijd (LDT_Tijd) has no offset: it is local time in the Netherlands.
+_LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
 _REFUSED: dict[int | str, dict[str, Any]] = {
     422: {"description": "refused: {code, message, details[]}"}
 }
@@ -55,18 +70,18 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 # -- input -----------------------------------------------------------------------------------
 
 
-class ProductIn(BaseModel):
+class ProductIn(Strict):
     categorie: str = Field(pattern=r"^[0-9]{2}$")
     code: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{5}$")
 
 
-class OmvangIn(BaseModel):
+class OmvangIn(Strict):
     volume: int = Field(ge=0, le=99_999_999)
     eenheid: str = Field(pattern=r"^[0-9]{2}$")
     frequentie: str = Field(pattern=r"^[0-9]$")
 
 
-class AllocationIn(BaseModel):
+class AllocationIn(Strict):
     """One allocation to send.  With `toewijzingnummer` of an existing allocation it is a
     change: fields you leave out keep their current value (give `einddatum: null` to open it).
     Without it a new allocation is made with a fresh number."""
@@ -78,10 +93,15 @@ class AllocationIn(BaseModel):
     reden_wijziging: str | None = Field(default=None, pattern=r"^[0-9]{2}$")
     omvang: OmvangIn | None = None
     budget: int | None = Field(default=None, ge=0, le=99_999_999, description="eurocents")
-    referentie_aanbieder: str | None = Field(default=None, max_length=36)
-    commentaar: str | None = Field(default=None, max_length=1000)
+    referentie_aanbieder: Text | None = Field(default=None, min_length=1, max_length=36)
+    commentaar: Text | None = Field(default=None, max_length=1000)
     toewijzingsdatum: date | None = Field(default=None, description="default: now")
-    toewijzingstijd: time | None = Field(default=None, description="default: now")
+    toewijzingstijd: str | None = Field(
+        default=None,
+        pattern=_LOCAL_TIME,
+        description="HH:MM:SS in Dutch local time (Europe/Amsterdam), as the JW301 carries it; "
+        "default: now",
+    )
 
     def order(self) -> Order:
         """The planning order: only the fields the caller gave change anything."""
@@ -108,16 +128,18 @@ class AllocationIn(BaseModel):
             referentie_aanbieder=self.referentie_aanbieder,
             commentaar=self.commentaar,
             toewijzingsdatum=self.toewijzingsdatum,
-            toewijzingstijd=self.toewijzingstijd,
+            toewijzingstijd=time.fromisoformat(self.toewijzingstijd)
+            if self.toewijzingstijd
+            else None,
         )
 
 
-class AllocationRequest(BaseModel):
+class AllocationRequest(Strict):
     """A JW301 for one client at one provider."""
 
     aanbieder: str = Field(pattern=r"^[0-9]{8}$")
     bsn: str = Field(pattern=r"^[0-9]{9}$")
-    client: dict[str, Any] | None = Field(
+    client: MessageData | None = Field(
         default=None,
         description="the JW301 Client data (Geboortedatum, Geslacht, Naam, Contactgegevens, ...)"
         " in the message's shape; optional when a JW301 was sent for this client before",
@@ -128,10 +150,10 @@ class AllocationRequest(BaseModel):
         description="resend the client's other current allocations at this provider unchanged "
         "(OP087: every JW301 holds them all)",
     )
-    identificatie: str | None = Field(default=None, min_length=1, max_length=12)
+    identificatie: Text | None = Field(default=None, min_length=1, max_length=12)
 
 
-class AnswerRequest(BaseModel):
+class AnswerRequest(Strict):
     """A JW319 on a request: 1 = rejected (with a reason), 2 = in onderzoek."""
 
     verzoek_antwoord: Literal["1", "2"]
@@ -139,7 +161,7 @@ class AnswerRequest(BaseModel):
     woonplaatsbeginsel: str | None = Field(
         default=None, pattern=r"^[0-9]{4}$", description="responsible gemeente (reason 8)"
     )
-    identificatie: str | None = Field(default=None, min_length=1, max_length=12)
+    identificatie: Text | None = Field(default=None, min_length=1, max_length=12)
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -169,7 +191,9 @@ class Version(BaseModel):
     omvang: OmvangOut | None
     budget: int | None
     toewijzingsdatum: date
-    toewijzingstijd: time
+    toewijzingstijd: str = Field(
+        pattern=_LOCAL_TIME, description="HH:MM:SS, Dutch local time (Europe/Amsterdam)"
+    )
     referentie_aanbieder: str | None
     unchanged: bool
 
@@ -190,7 +214,7 @@ class Version(BaseModel):
             ),
             budget=a.budget,
             toewijzingsdatum=a.toewijzingsdatum,
-            toewijzingstijd=a.toewijzingstijd,
+            toewijzingstijd=a.toewijzingstijd.strftime("%H:%M:%S"),
             referentie_aanbieder=a.referentie_aanbieder,
             unchanged=a.unchanged,
         )
@@ -289,14 +313,18 @@ class AllocationDetail(AllocationOut):
     versions: list[Version]
 
 
-class AllocationList(BaseModel):
+class AllocationList(Page[AllocationOut]):
+    """A page of allocations by ToewijzingNummer."""
+
     today: date
-    items: list[AllocationOut]
 
 
 class AllocationChanges(BaseModel):
+    """Changed allocations; poll again with `next_cursor` (also when nothing changed)."""
+
     items: list[AllocationOut]
     next_cursor: str
+    has_more: bool
 
 
 class Created201(BaseModel):
@@ -349,9 +377,10 @@ class RequestOut(BaseModel):
     answers: list[AnswerOut]
 
 
-class RequestList(BaseModel):
+class RequestList(Page[RequestOut]):
+    """A page of requests: open ones by deadline, others newest first."""
+
     today: date
-    items: list[RequestOut]
 
 
 class Answered201(BaseModel):
@@ -442,18 +471,42 @@ def list_requests(
     svc: ServiceDep,
     status: STATUS_FILTER = Query("open", description="open = pending or in onderzoek"),
     bsn: str | None = Query(None, pattern=r"^[0-9]{9}$"),
+    limit: int = Query(100, ge=1, le=500, description="at most 500"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
 ) -> RequestList:
     today = svc.clock.today()
     if status == "open":
-        items = [r for r in requests.open_requests(s, party.code) if bsn in (None, r.bsn)]
+        # Open requests are ordered by the deadline that applies now (it moves when a request
+        # goes "in onderzoek"); the cursor is the position key of the last one seen.
+        ordered = [r for r in requests.open_requests(s, party.code) if bsn in (None, r.bsn)]
+        after = _open_key(cursor) if cursor else None
+        rows = [r for r in ordered if after is None or (r.due_date, r.id) > after][: limit + 1]
+        page = page_of(rows, limit, lambda r: f"{r.due_date.isoformat()}_{r.id}", lambda r: r)
     else:
         wanted = None if status == "all" else status
-        items = requests.requests_of(s, party.code, wanted, bsn)
-    return RequestList(today=today, items=[_request(s, r, today, svc.transport) for r in items])
+        before = cursor_value(cursor) if cursor else None
+        rows = requests.requests_of(s, party.code, wanted, bsn, limit=limit + 1, before=before)
+        page = page_of(rows, limit, lambda r: str(r.id), lambda r: r)
+    return RequestList(
+        today=today,
+        items=[_request(s, r, today, svc.transport) for r in page.items],
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
+
+
+def _open_key(cursor: str) -> tuple[date, int]:
+    day, _, ident = cursor.partition("_")
+    try:
+        return date.fromisoformat(day), cursor_value(ident)
+    except ValueError:
+        raise ApiError(400, "BAD_CURSOR", "not a cursor returned by this endpoint") from None
 
 
 @router.get("/verzoeken/{request_id}", summary="One request", description=_STANDARD)
-def get_request(request_id: int, party: GemeenteDep, s: SessionDep, svc: ServiceDep) -> RequestOut:
+def get_request(
+    request_id: RowId, party: GemeenteDep, s: SessionDep, svc: ServiceDep
+) -> RequestOut:
     r = requests.request_by_id(s, party.code, request_id)
     if r is None:
         raise not_found(f"request {request_id}")
@@ -470,7 +523,7 @@ def get_request(request_id: int, party: GemeenteDep, s: SessionDep, svc: Service
     responses=_REFUSED,
 )
 async def answer_request(
-    request_id: int, body: AnswerRequest, party: GemeenteDep, svc: ServiceDep
+    request_id: RowId, body: AnswerRequest, party: GemeenteDep, svc: ServiceDep
 ) -> Answered201:
     result = await run_in_threadpool(
         svc.backoffice.answer_request,
@@ -506,15 +559,23 @@ def list_allocations(
     svc: ServiceDep,
     aanbieder: str | None = Query(None, pattern=r"^[0-9]{8}$"),
     bsn: str | None = Query(None, pattern=r"^[0-9]{9}$"),
-    state: str | None = Query(None, description="one of " + ", ".join(STATES)),
-    limit: int = Query(200, ge=1, le=1000),
+    state: StateName | None = Query(None, description="one of " + ", ".join(STATES)),
+    limit: int = Query(200, ge=1, le=1000, description="at most 1000"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
 ) -> AllocationList:
-    items = svc.backoffice.allocations(
-        s, party.code, aanbieder=aanbieder, bsn=bsn, state=state, limit=limit
+    after = cursor_value(cursor, limit=999_999_999) if cursor else 0
+    rows = svc.backoffice.allocations(
+        s, party.code, aanbieder=aanbieder, bsn=bsn, state=state, limit=limit + 1, after=after
     )
-    hops = _hops(s, svc.transport, items)
+    hops = _hops(s, svc.transport, rows[:limit])
+    page = page_of(
+        rows, limit, lambda st: str(st.history.nummer), lambda st: AllocationOut.of(st, hops)
+    )
     return AllocationList(
-        today=svc.clock.today(), items=[AllocationOut.of(st, hops) for st in items]
+        today=svc.clock.today(),
+        items=page.items,
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
     )
 
 
@@ -532,17 +593,19 @@ def allocation_changes(
     since: str = Query("0", description="cursor from a previous page; 0 = from the start"),
     limit: int = Query(100, ge=1, le=500),
 ) -> AllocationChanges:
-    if not since.isdigit():
-        raise ApiError(400, "BAD_CURSOR", "since must be a cursor returned by this endpoint")
-    changed = svc.backoffice.changes(s, party.code, int(since), limit)
-    hops = _hops(s, svc.transport, changed)
-    items = [AllocationOut.of(st, hops) for st in changed]
-    return AllocationChanges(items=items, next_cursor=items[-1].cursor if items else since)
+    changed = svc.backoffice.changes(s, party.code, cursor_value(since), limit + 1)
+    hops = _hops(s, svc.transport, changed[:limit])
+    items = [AllocationOut.of(st, hops) for st in changed[:limit]]
+    return AllocationChanges(
+        items=items,
+        next_cursor=items[-1].cursor if items else since,
+        has_more=len(changed) > limit,
+    )
 
 
 @router.get("/toewijzingen/{nummer}", summary="One allocation with its versions")
 def get_allocation(
-    nummer: int, party: GemeenteDep, s: SessionDep, svc: ServiceDep
+    nummer: ToewijzingNummer, party: GemeenteDep, s: SessionDep, svc: ServiceDep
 ) -> AllocationDetail:
     st = svc.backoffice.allocation(s, party.code, nummer)
     if st is None:

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from app.api.deps import ApiError, CallerDep, ServiceDep, SessionDep, not_found
+from app.api.deps import (
+    ApiError,
+    CallerDep,
+    MessageId,
+    ServiceDep,
+    SessionDep,
+    cursor_value,
+    not_found,
+)
 from app.exchange import feed, log
 from app.exchange.channels import Hop
 from app.exchange.models import MessageRecord
@@ -106,10 +114,11 @@ class FeedItem(Message):
 
 
 class FeedPage(BaseModel):
-    """One page of a feed; poll again with `next_cursor`."""
+    """One page of a feed; poll again with `next_cursor` (also when nothing new came)."""
 
     items: list[FeedItem]
     next_cursor: str
+    has_more: bool
 
 
 class MessageDetail(Message):
@@ -171,9 +180,8 @@ def poll(
     None is skipped or repeated: cursors are the caller's own sequence numbers, handed out in
     commit order.  Retours we answered synchronously are here too, for a client that timed out.
     """
-    if not since.isdigit():
-        raise ApiError(400, "BAD_CURSOR", "since must be a cursor returned by this endpoint")
-    items = feed.poll(s, party, int(since), limit)
+    found = feed.poll(s, party, cursor_value(since), limit + 1)
+    items = found[:limit]
     hops = svc.transport.hops(s, [i.record.id for i in items])
     return FeedPage(
         items=[
@@ -181,11 +189,14 @@ def poll(
             for i in items
         ],
         next_cursor=items[-1].cursor if items else since,
+        has_more=len(found) > limit,
     )
 
 
 @router.get("/{message_id}", summary="One message you sent or received, with our answer")
-def get_bericht(message_id: int, party: CallerDep, s: SessionDep, svc: ServiceDep) -> MessageDetail:
+def get_bericht(
+    message_id: MessageId, party: CallerDep, s: SessionDep, svc: ServiceDep
+) -> MessageDetail:
     """The message log entry: verdict, findings, our answer, how it came and how it left."""
     rec = log.message_of(s, party, message_id)
     if rec is None:

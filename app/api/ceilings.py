@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from app.api.deps import ApiError, CallerDep, ServiceDep, SessionDep
+from app.api.deps import ApiError, CallerDep, ServiceDep, SessionDep, Year
 from app.budget import ceilings
 from app.exchange.models import Party
 from app.ijw.catalogue import Role
@@ -98,7 +98,7 @@ def list_ceilings(
     party: CallerDep,
     s: SessionDep,
     svc: ServiceDep,
-    year: int | None = Query(None, description="default: this year"),
+    year: Year = None,
     gemeente: str | None = Query(None, description="providers: the gemeente of the region"),
 ) -> CeilingList:
     y = _year(year, svc)
@@ -120,7 +120,7 @@ def utilisation(
     party: CallerDep,
     s: SessionDep,
     svc: ServiceDep,
-    year: int | None = Query(None, description="default: this year"),
+    year: Year = None,
     gemeente: str | None = Query(None, description="providers: the gemeente of the region"),
     format: str = Query("json", pattern="^(json|csv)$"),
 ) -> Any:

@@ -8,12 +8,22 @@ else), the decision on every prestatie with the rule(s) that decided it.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from app.api.deps import ApiError, CallerDep, SessionDep, not_found
+from app.api.deps import (
+    ApiError,
+    CallerDep,
+    MessageId,
+    RowId,
+    SessionDep,
+    cursor_value,
+    not_found,
+)
+from app.api.pages import Page, page_of
 from app.exchange.models import Party
 from app.flows.declarations import store
 from app.flows.declarations.models import Declaration, PrestatieLine
@@ -92,14 +102,11 @@ class LineOut(BaseModel):
     credited_by: str | None
 
 
-class DeclarationList(BaseModel):
-    items: list[DeclarationOut]
+class DeclarationLines(Page[LineOut]):
+    """A page of a declaration's lines, with the declaration and how many lines match."""
 
-
-class DeclarationLines(BaseModel):
     declaration: DeclarationOut
     total: int
-    items: list[LineOut]
 
 
 class PrestatieOut(LineOut):
@@ -107,8 +114,8 @@ class PrestatieOut(LineOut):
     declaratienummer: str
 
 
-class PrestatieList(BaseModel):
-    items: list[PrestatieOut]
+class PrestatieList(Page[PrestatieOut]):
+    """Every line with one ReferentieNummer (a debet and its credits: never more than a few)."""
 
 
 def _scope(party: Party) -> store.Scope:
@@ -175,19 +182,20 @@ def list_declarations(
     party: CallerDep,
     s: SessionDep,
     declaratienummer: str | None = Query(None, description="filter on DeclaratieNummer"),
-    status: str | None = Query(None, description="accepted | partially_accepted | rejected"),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
-) -> DeclarationList:
+    status: Literal["accepted", "partially_accepted", "rejected"] | None = Query(None),
+    limit: int = Query(50, ge=1, le=500, description="at most 500"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
+) -> Page[DeclarationOut]:
     """Declarations you sent (aanbieder) or received (gemeente) that reached the rules."""
+    before = cursor_value(cursor) if cursor else None
     rows = store.declarations(
-        s, _scope(party), nummer=declaratienummer, status=status, limit=limit, offset=offset
+        s, _scope(party), nummer=declaratienummer, status=status, limit=limit + 1, before=before
     )
-    return DeclarationList(items=[_summary(s, d) for d in rows])
+    return page_of(rows, limit, lambda d: str(d.id), lambda d: _summary(s, d))
 
 
 @router.get("/by-message/{message_id}", summary="The declaration of a posted JW323")
-def by_message(message_id: int, party: CallerDep, s: SessionDep) -> DeclarationOut:
+def by_message(message_id: MessageId, party: CallerDep, s: SessionDep) -> DeclarationOut:
     """By the X-Message-Id of the JW323 post, or the message id of its JW325."""
     d = store.declaration_of_message(s, _scope(party), message_id)
     if d is None:
@@ -196,25 +204,31 @@ def by_message(message_id: int, party: CallerDep, s: SessionDep) -> DeclarationO
 
 
 @router.get("/{declaration_id}", summary="One declaration with its outcome")
-def get_declaration(declaration_id: int, party: CallerDep, s: SessionDep) -> DeclarationOut:
+def get_declaration(declaration_id: RowId, party: CallerDep, s: SessionDep) -> DeclarationOut:
     return _summary(s, _get(s, party, declaration_id))
 
 
 @router.get("/{declaration_id}/prestaties", summary="Every line with its decision and reasons")
 def declaration_lines(
-    declaration_id: int,
+    declaration_id: RowId,
     party: CallerDep,
     s: SessionDep,
-    status: str | None = Query(None, description="approved | rejected | not_assessed"),
-    limit: int = Query(1000, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    status: Literal["approved", "rejected", "not_assessed"] | None = Query(None),
+    limit: int = Query(1000, ge=1, le=5000, description="at most 5000"),
+    cursor: str | None = Query(None, description="next_cursor of the previous page"),
 ) -> DeclarationLines:
     """Lines in document order: status, retourcodes and the rule behind each code."""
     d = _get(s, party, declaration_id)
-    if status is not None and status not in store.LINE_STATUSES:
-        raise ApiError(400, "BAD_STATUS", f"status is one of {', '.join(store.LINE_STATUSES)}")
-    total, rows = store.lines_of(s, d.id, status, limit, offset)
-    return DeclarationLines(declaration=_summary(s, d), total=total, items=[_line(p) for p in rows])
+    after = cursor_value(cursor) if cursor else 0
+    total, rows = store.lines_of(s, d.id, status, limit + 1, after)
+    page = page_of(rows, limit, lambda p: str(p.position), _line)
+    return DeclarationLines(
+        declaration=_summary(s, d),
+        total=total,
+        items=page.items,
+        next_cursor=page.next_cursor,
+        has_more=page.has_more,
+    )
 
 
 @prestaties_router.get("/{referentienummer}", summary="A prestatie by its ReferentieNummer")
@@ -237,5 +251,7 @@ def prestatie(
         items=[
             PrestatieOut(**dict(_line(p)), declaration_id=d.id, declaratienummer=d.nummer)
             for p, d in rows
-        ]
+        ],
+        next_cursor=None,
+        has_more=False,
     )

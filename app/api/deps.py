@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.errors import ApiError
 from app.backoffice.service import BackOffice
 from app.clock import Clock
 from app.config import Settings
@@ -38,15 +39,51 @@ class Service:
     transport: TransportLog = field(default_factory=NoTransportLog)
 
 
-class ApiError(HTTPException):
-    """An error answered as {code, message, details[]}."""
+INT32_MAX = 2_147_483_647  # ids and sequence numbers are 32-bit integer columns
+MAX_OFFSET = 1_000_000
 
-    def __init__(
-        self, status: int, code: str, message: str, details: list[Any] | None = None
-    ) -> None:
-        super().__init__(
-            status_code=status, detail={"code": code, "message": message, "details": details or []}
+MessageId = Annotated[int, Path(ge=1, le=INT32_MAX, description="a message id")]
+RowId = Annotated[int, Path(ge=1, le=INT32_MAX, description="an id returned by this API")]
+ToewijzingNummer = Annotated[
+    int, Path(ge=1, le=999_999_999, description="a ToewijzingNummer (at most 9 digits)")
+]
+Year = Annotated[
+    int | None, Query(ge=2000, le=2100, description="a calendar year; default: this year")
+]
+
+
+def cursor_value(text: str, *, limit: int = INT32_MAX) -> int:
+    """A numeric cursor handed out by this API (`0` = from the start); 400 BAD_CURSOR else."""
+    if not (text.isdigit() and len(text) <= 10 and int(text) <= limit):
+        raise ApiError(400, "BAD_CURSOR", "not a cursor returned by this endpoint")
+    return int(text)
+
+
+def strict_query(request: Request) -> None:
+    """Refuse query parameters the route does not take (a typo never silently does nothing)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = {p.alias for p in _query_params(dependant)}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ApiError(
+            422,
+            "INVALID_REQUEST",
+            "the request is not valid",
+            [
+                {"location": f"query.{name}", "message": "unknown query parameter"}
+                for name in unknown
+            ],
         )
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    found = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        found.extend(_query_params(sub))
+    return found
 
 
 def not_found(what: str) -> ApiError:
@@ -102,3 +139,6 @@ def _gemeente(party: CallerDep) -> Party:
 
 
 GemeenteDep = Annotated[Party, Depends(_gemeente)]
+
+
+__all__ = ["ApiError", "CallerDep", "GemeenteDep", "Service", "ServiceDep", "SessionDep"]

@@ -10,10 +10,11 @@ always sees the allocations sent before it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,9 +38,10 @@ from app.flows.deliveries.store import Delivery
 from app.flows.requests import store as requests
 from app.flows.requests.store import Request
 from app.ijw.catalogue import Role
+from app.ijw.rules.catalogue import RULES
 from app.reference import deadlines
 
-STATES = (
+StateName = Literal[
     "undelivered",
     "sent",
     "acknowledged",
@@ -49,7 +51,8 @@ STATES = (
     "ended",
     "withdrawn",
     "deleted",
-)
+]
+STATES: tuple[str, ...] = get_args(StateName)
 
 
 @dataclass(frozen=True)
@@ -141,8 +144,64 @@ class DueItem:
     identificatie: str | None = None
 
 
-def _refusal(outcome: Refused) -> Refusal:
-    return Refusal(outcome.status, outcome.code, outcome.message, outcome.details)
+# ToegewezenProduct / Antwoord element -> the back-office JSON field it came from.
+_FIELDS = {
+    "ToewijzingNummer": "toewijzingnummer",
+    "ReferentieAanbieder": "referentie_aanbieder",
+    "Product": "product",
+    "Toewijzingsdatum": "toewijzingsdatum",
+    "Toewijzingstijd": "toewijzingstijd",
+    "Ingangsdatum": "ingangsdatum",
+    "Einddatum": "einddatum",
+    "RedenWijziging": "reden_wijziging",
+    "Omvang": "omvang",
+    "Budget": "budget",
+    "Commentaar": "commentaar",
+    "VerzoekAntwoord": "verzoek_antwoord",
+    "RedenAfwijzingVerzoek": "reden_afwijzing",
+    "Woonplaatsbeginsel": "woonplaatsbeginsel",
+}
+_PRODUCT = re.compile(r"/ToegewezenProducten/ToegewezenProduct(?:\[(\d+)\])?((?:/\w+)*)$")
+
+
+def request_path(xpath: str, orders: int) -> str:
+    """Where in the caller's back-office JSON a finding on the message we built points.
+
+    The first `orders` ToegewezenProducten are the caller's `toewijzingen` in order; later ones
+    are the client's other current allocations we resent (OP087).  Client data keeps its message
+    names (`client.Naam`); what we wrote ourselves (the header) is the request as a whole (`$`).
+    """
+    m = _PRODUCT.search(xpath)
+    if m:
+        position = int(m.group(1) or 1)
+        first = (m.group(2) or "/").split("/")[1:2]
+        field = "." + _FIELDS.get(first[0], first[0]) if first and first[0] else ""
+        if position <= orders:
+            return f"toewijzingen[{position - 1}]{field}"
+        return f"current allocation {position - orders} (resent unchanged){field}"
+    if "/Client/" in xpath or xpath.endswith("/Client"):
+        rest = xpath.split("/Client", 1)[1].strip("/")
+        return "client" + ("." + rest.replace("/", ".") if rest else "")
+    if "/Antwoord" in xpath:
+        rest = xpath.split("/Antwoord", 1)[1].strip("/").split("/")[0]
+        return _FIELDS.get(rest, rest) if rest else "$"
+    return "$"
+
+
+def _refusal(outcome: Refused, orders: int = 0) -> Refusal:
+    """A refusal of a message we built, in the terms of the caller's JSON request."""
+    errors = []
+    for d in outcome.details:
+        where = d.get("location") or d.get("path") or ""
+        if isinstance(where, list):
+            where = where[0] if where else ""
+        rule = d.get("rule")
+        text = RULES[rule].summary if rule in RULES else str(d.get("message", ""))
+        item: dict[str, Any] = {"location": request_path(str(where), orders), "message": text}
+        if rule:
+            item |= {"rule": rule, "retourcode": d.get("retourcode")}
+        errors.append(item)
+    return Refusal(outcome.status, outcome.code, outcome.message, errors)
 
 
 class BackOffice:
@@ -170,11 +229,14 @@ class BackOffice:
         bsn: str | None = None,
         state: str | None = None,
         limit: int = 200,
+        after: int = 0,
     ) -> list[AllocationState]:
-        """The gemeente's allocations by ToewijzingNummer, optionally filtered."""
+        """Up to `limit` of the gemeente's allocations by ToewijzingNummer above `after`,
+        optionally filtered."""
         today = self.clock.today()
         out = []
-        for h in allocations.histories(session, gemeente, aanbieder=aanbieder, bsn=bsn):
+        found = allocations.histories(session, gemeente, aanbieder=aanbieder, bsn=bsn, after=after)
+        for h in found:
             st = state_of(session, h, gemeente, today)
             if state is None or st.state == state:
                 out.append(st)
@@ -246,7 +308,7 @@ class BackOffice:
                     422,
                     "REFUSED",
                     f"{len(refusals)} pre-create check(s) refuse this allocation",
-                    checks,
+                    [{"location": "toewijzingen", **c} for c in checks],
                 )
             body = {k: v for k, v in client.items() if k != "ToegewezenProducten"}
             body["Bsn"] = bsn
@@ -260,7 +322,7 @@ class BackOffice:
                 identificatie=identificatie,
             )
             if isinstance(outcome, Refused):
-                return _refusal(outcome)
+                return _refusal(outcome, len(orders))
             nummers = [p["ToewijzingNummer"] for p in plan.products]
             made = [
                 state_of(s, h, me.code, today)

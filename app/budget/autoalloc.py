@@ -90,9 +90,13 @@ def judge_request(
             f"contracted: {code} at {row.tarief if row.tarief is not None else 'budget'}"
             f" per unit {row.eenheid} ({row.variant})"
         )
+    nummer = store.next_nummer(session, request.gemeente)
+    if nummer is None:
+        against.append("every ToewijzingNummer of this gemeente is used")
+        return against, reasons, None
     planned = Allocation(
         gemeente=request.gemeente,
-        nummer=store.next_nummer(session, request.gemeente),
+        nummer=nummer,
         bsn=request.bsn,
         aanbieder=request.aanbieder,
         categorie=categorie,

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -15,6 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
+from app.db.types import UtcDateTime
 
 
 class AutoDecision(Base):
@@ -32,6 +32,6 @@ class AutoDecision(Base):
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     allocation_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     toewijzingnummer: Mapped[int | None] = mapped_column(BigInteger)
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (Index("ix_money_auto_decisions_ref", "aanbieder", "referentie_aanbieder"),)

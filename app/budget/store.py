@@ -8,13 +8,11 @@ from sqlalchemy.orm import Session
 from app.budget.models import AutoDecision
 
 
-def decisions_for(session: Session, gemeente: str, limit: int = 100) -> list[AutoDecision]:
-    """The latest automatic decisions of a gemeente."""
-    return list(
-        session.scalars(
-            select(AutoDecision)
-            .where(AutoDecision.gemeente == gemeente)
-            .order_by(AutoDecision.id.desc())
-            .limit(limit)
-        )
-    )
+def decisions_for(
+    session: Session, gemeente: str, limit: int = 100, before: int | None = None
+) -> list[AutoDecision]:
+    """The latest automatic decisions of a gemeente (ids below `before` when given)."""
+    query = select(AutoDecision).where(AutoDecision.gemeente == gemeente)
+    if before is not None:
+        query = query.where(AutoDecision.id < before)
+    return list(session.scalars(query.order_by(AutoDecision.id.desc()).limit(limit)))

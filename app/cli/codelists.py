@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.cli.main import Root, db_option, migrated_factory
+from app.cli.main import Root, db_option, fail, migrated_factory
 from app.db.base import transaction
 from app.reference import codelists
 
@@ -16,7 +16,10 @@ from app.reference import codelists
 def cmd_show(args: argparse.Namespace) -> int:
     with transaction(migrated_factory(args)) as session:
         periods = codelists.lookup(session, args.code)
-        on = date.fromisoformat(args.on) if args.on else None
+        try:
+            on = date.fromisoformat(args.on) if args.on else None
+        except ValueError:
+            return fail(f"--on must be a date YYYY-MM-DD, got {args.on!r}")
         for p in periods:
             print(f"{p.code} {p.name}: {p.valid_from or '...'} - {p.valid_to or '...'}")
         if not periods:

@@ -19,10 +19,11 @@ import httpx
 import uvicorn
 
 from app.cli.main import Root, db_option, fail, migrated_factory
-from app.cli.service import load_demo
+from app.cli.protocol import ProblemH11Protocol
+from app.cli.service import demo_tokens_file, load_demo
 from app.cli.tls import server_options
 from app.clock import SystemClock, clock_for
-from app.config import Settings
+from app.config import Settings, state_dir
 from app.db.base import transaction
 from app.exchange import parties
 from app.ggk import store
@@ -86,7 +87,7 @@ def register(sub: Any, root: Root) -> None:
     gsub = ggk.add_subparsers(dest="ggk", required=True)
 
     def cmd_deliver(args: argparse.Namespace) -> int:
-        configure()
+        configure(Settings().log_level)
         settings = GgkSettings()
         if not settings.url:
             return fail("IJW_GGK_URL is not set: where should the envelopes go?")
@@ -132,7 +133,7 @@ def register(sub: Any, root: Root) -> None:
         return 0
 
     def cmd_simulate(args: argparse.Namespace) -> int:
-        configure()
+        configure(Settings().log_level)
         link = Link(
             args.service_url,
             token=args.token or os.environ.get("IJW_GGK_TOKEN"),
@@ -244,28 +245,29 @@ def demo(root: Root, args: argparse.Namespace) -> int:
     os.environ.setdefault("IJW_GGK_POLL", "0.5")
     os.environ.setdefault("IJW_GGK_BACKOFF", "1")
     config = Settings()
-    tokens = load_demo(root, config)
-    factory = migrated_factory(args)
-    with transaction(factory) as session:
+    rows = load_demo(root, config)
+    with transaction(migrated_factory(args)) as session:
         chain = parties.by_code(session, "GGK")
         if chain is None:
             chain, token = parties.add_party(session, parties.GGK_ROLE, "GGK", "GGk", SystemClock())
         else:
             token = parties.rotate_token(session, chain)
-        for role, code, _, _ in tokens:
+        for role, code, *_ in rows:
             if role == "aanbieder":
                 party = parties.by_code(session, code)
                 assert party is not None
                 store.set_channel(session, party.id, "both")
     today = clock_for(config.fixed_today).today()
-    folder = Path(config.database_url.split("///", 1)[-1]).parent / "demo"
+    folder = state_dir() / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     sample = folder / "jw315.xml"
     sample.write_bytes(demo_jw315("12345678", "0363", today, f"D{int(time.time()) % 10**9}"))
-    print("demo parties (tokens are new on every run):")
-    for role, code, name, tok in tokens:
-        print(f"  {role:9} {code}  {name:28} {tok}")
-    print(f"  ggk       GGK   {'GGk (the chain)':28} {token}")
+    print(f"demo parties; tokens are kept in {demo_tokens_file()}:")
+    for role, code, name, variable, tok in rows:
+        print(f"  {role:9} {code:8}  {name}")
+        print(f"    export {variable}={tok}")
+    print("  ggk       GGK       GGk (the chain; the simulator uses this token)")
+    print(f"    export GGK_TOKEN={token}")
     print(f"GGk simulator: {sim_url} (what we send: {sim_url}/sim/received)")
     flag = "" if args.simulator_port == 8001 else f" --simulator {sim_url}"
     print(f"  try: ijw ggk send {sample} --from 12345678{flag}")
@@ -276,8 +278,8 @@ def demo(root: Root, args: argparse.Namespace) -> int:
     )
     threading.Thread(target=server.run, name="ggk-simulator", daemon=True).start()
     print(f"serving on http://127.0.0.1:{args.port}  (OpenAPI: /docs)", flush=True)
-    configure()
+    configure(config.log_level)
     app = root.create_app(config)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_config=None)
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_config=None, http=ProblemH11Protocol)
     server.should_exit = True
     return 0

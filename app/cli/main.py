@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.config import Settings
+from app.clock import clock_for
+from app.config import ConfigError, Settings, version
 from app.db.base import make_engine, session_factory
-from app.db.migrate import ensure_current
+from app.db.migrate import SchemaNotCurrent, ensure_current
 
 DemoLoader = Callable[[Session, date], None]
 """Loads demo data into a session for `today` (idempotent)."""
@@ -40,10 +42,28 @@ class Group(Protocol):
 
 
 def settings(args: argparse.Namespace) -> Settings:
-    """Settings from the environment, `--database-url` first."""
+    """Settings from the environment, the command's options (`--database-url`, `--log-level`)
+    first; an unusable value is a ConfigError."""
     if getattr(args, "database_url", None):
         os.environ["IJW_DATABASE_URL"] = args.database_url
-    return Settings()
+    if getattr(args, "log_level", None):
+        os.environ["IJW_LOG_LEVEL"] = args.log_level
+    config = Settings()
+    clock_for(config.fixed_today)  # IJW_TODAY is checked before anything runs
+    if config.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(
+            f"IJW_LOG_LEVEL is one of DEBUG INFO WARNING ERROR, got {config.log_level!r}"
+        )
+    return config
+
+
+def safe_url(url: str) -> str:
+    """A database URL without its password, for printing."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}"
+    return url
 
 
 def migrated_factory(args: argparse.Namespace) -> sessionmaker[Session]:
@@ -66,6 +86,7 @@ def build_parser(root: Root, groups: Sequence[Group]) -> argparse.ArgumentParser
     parser = argparse.ArgumentParser(
         prog="ijw", description="The iJw 3.2 service: serve, migrate, manage, validate, demo."
     )
+    parser.add_argument("--version", action="version", version=f"ijw {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for register in groups:
         register(sub, root)
@@ -73,9 +94,28 @@ def build_parser(root: Root, groups: Sequence[Group]) -> argparse.ArgumentParser
 
 
 def run(argv: list[str] | None, root: Root, groups: Sequence[Group]) -> int:
-    """Parse `argv` and run the command; its exit code."""
+    """Parse `argv` and run the command; its exit code.  What a user can cause (a bad setting,
+    an unreachable or un-migrated database, a closed pipe) is one line on stderr and exit 2."""
     args = build_parser(root, groups).parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        return fail(str(exc))
+    except SchemaNotCurrent as exc:
+        return fail(str(exc))
+    except (ArgumentError, NoSuchModuleError) as exc:
+        return fail(f"not a usable database URL ({safe_url(_url_of(args))}): {exc}")
+    except OperationalError as exc:
+        first = str(exc.orig or exc).strip().splitlines()[0]
+        return fail(f"cannot use the database at {safe_url(_url_of(args))}: {first}")
+    except BrokenPipeError:
+        # the reader went away (e.g. `| head`): say so once, without a traceback
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (the old stdout is broken)
+        return fail("output closed before the command finished")
+
+
+def _url_of(args: argparse.Namespace) -> str:
+    return str(getattr(args, "database_url", None) or os.environ.get("IJW_DATABASE_URL", ""))
 
 
 def fail(message: str) -> int:

@@ -1,57 +1,76 @@
-"""`ijw serve`, `ijw db upgrade`, `ijw party add` and `ijw demo`."""
+"""`ijw serve`, `ijw db upgrade`, `ijw party add|list|rotate-token|revoke` and `ijw demo`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 import uvicorn
 
-from app.cli.main import Root, db_option, fail, migrated_factory, settings
+from app.cli.main import Root, db_option, fail, migrated_factory, safe_url, settings
+from app.cli.protocol import ProblemH11Protocol
 from app.cli.tls import server_options
 from app.clock import SystemClock, clock_for
-from app.config import Settings
+from app.config import Settings, state_dir
 from app.db.base import make_engine, session_factory, transaction
-from app.db.migrate import SchemaNotCurrent, upgrade
+from app.db.migrate import upgrade
 from app.exchange import parties
 from app.ijw.catalogue import Role
-from app.logging import configure
+from app.logging import LEVELS, configure
 
+# (role, code, name, the environment variable the README's curl lines use)
 DEMO_PARTIES = [
-    (Role.GEMEENTE, "0363", "Gemeente Amsterdam (demo)"),
-    (Role.AANBIEDER, "12345678", "Jeugdhulp Noord (demo)"),
-    (Role.AANBIEDER, "87654321", "Zorgaanbieder Zuid (demo)"),
+    (Role.GEMEENTE, "0363", "Gemeente Amsterdam (demo)", "GEMEENTE_TOKEN"),
+    (Role.AANBIEDER, "12345678", "Jeugdhulp Noord (demo)", "PROVIDER_TOKEN"),
+    (Role.AANBIEDER, "87654321", "Zorgaanbieder Zuid (demo)", "PROVIDER2_TOKEN"),
 ]
 
 
-def _safe_url(url: str) -> str:
-    """A database URL without its password, for printing."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':')[0]}:***@{host}"
-    return url
+def demo_tokens_file() -> Path:
+    """Where `ijw demo` keeps the demo tokens ($IJW_DEMO_TOKENS or <state dir>/demo-tokens.env),
+    so the curl commands of a user survive a restart of `make run`."""
+    return Path(os.environ.get("IJW_DEMO_TOKENS") or state_dir() / "demo-tokens.env")
 
 
-def load_demo(root: Root, config: Settings) -> list[tuple[str, str, str, str]]:
-    """Migrate, create the demo parties if missing, give each a fresh token and run the demo
-    loaders (contracts, ...)."""
+def _pinned(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.removeprefix("export ").partition("=")
+        if sep and value.startswith("ijw_"):
+            out[name.strip()] = value.strip()
+    return out
+
+
+def load_demo(root: Root, config: Settings, new_tokens: bool = False) -> list[tuple[str, ...]]:
+    """Migrate, create the demo parties if missing, keep (or make) their tokens and run the
+    demo loaders (contracts, ...).  Tokens are pinned in `demo_tokens_file()`."""
     upgrade(config.database_url)
     engine = make_engine(config.database_url)
     today = clock_for(config.fixed_today).today()
-    out = []
+    path = demo_tokens_file()
+    pinned = {} if new_tokens else _pinned(path)
+    out: list[tuple[str, ...]] = []
     with transaction(session_factory(engine)) as session:
-        for role, code, name in DEMO_PARTIES:
+        for role, code, name, variable in DEMO_PARTIES:
             party = parties.by_code(session, code)
             if party is None:
                 party, token = parties.add_party(session, role, code, name, SystemClock())
+                if variable in pinned:
+                    token = parties.rotate_token(session, party, pinned[variable])
             else:
-                token = parties.rotate_token(session, party)
-            out.append((str(role), code, name, token))
+                token = parties.rotate_token(session, party, pinned.get(variable))
+            out.append((str(role), code, name, variable, token))
         for loader in root.demo_loaders:
             loader(session, today)
     engine.dispose()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"export {v}={t}\n" for *_, v, t in out), encoding="utf-8")
+    path.chmod(0o600)
     return out
 
 
@@ -62,12 +81,11 @@ def register(sub: Any, root: Root) -> None:
         tls = tls_settings(args)
         if isinstance(tls, str):
             return fail(tls)
-        configure()
-        try:
-            app = root.create_app(settings(args))
-        except (SchemaNotCurrent, ValueError) as exc:
-            return fail(str(exc))
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, **tls)
+        config = settings(args)
+        configure(config.log_level)
+        app = root.create_app(config)
+        http = tls.pop("http", ProblemH11Protocol)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, http=http, **tls)
         return 0
 
     def tls_settings(args: argparse.Namespace) -> dict[str, Any] | str:
@@ -88,7 +106,7 @@ def register(sub: Any, root: Root) -> None:
     def cmd_db_upgrade(args: argparse.Namespace) -> int:
         config = settings(args)
         upgrade(config.database_url)
-        print(f"database at {_safe_url(config.database_url)} is up to date")
+        print(f"database at {safe_url(config.database_url)} is up to date")
         return 0
 
     def cmd_party_add(args: argparse.Namespace) -> int:
@@ -104,11 +122,44 @@ def register(sub: Any, root: Root) -> None:
         print(token)  # last line of stdout: the token (only its hash is stored)
         return 0
 
+    def cmd_party_list(args: argparse.Namespace) -> int:
+        with transaction(migrated_factory(args)) as session:
+            rows = [
+                {
+                    "role": p.role,
+                    "code": p.code,
+                    "name": p.name,
+                    "state": "revoked" if p.revoked_at else "active",
+                    "created_at": p.created_at.isoformat(),
+                }
+                for p in parties.all_parties(session)
+            ]
+        if args.json:
+            print(json.dumps(rows))
+        for r in [] if args.json else rows:
+            print(f"{r['role']:9} {r['code']:8}  {r['state']:7}  {r['name']}")
+        return 0
+
+    def _change(args: argparse.Namespace, revoke: bool) -> int:
+        with transaction(migrated_factory(args)) as session:
+            party = parties.by_code(session, args.code)
+            if party is None:
+                return fail(f"no party {args.code}")
+            if revoke:
+                parties.revoke(session, party, SystemClock().now())
+                print(f"revoked {party.role} {party.code}: its token no longer works")
+                return 0
+            token = parties.rotate_token(session, party)
+        print(f"new token for {args.code} (the old one no longer works):")
+        print(token)
+        return 0
+
     def cmd_demo(args: argparse.Namespace) -> int:
-        tokens = load_demo(root, settings(args))
-        print("demo parties (tokens are new on every run):")
-        for role, code, name, token in tokens:
-            print(f"  {role:9} {code}  {name:28} {token}")
+        rows = load_demo(root, settings(args), new_tokens=args.new_tokens)
+        print(f"demo parties; tokens are kept in {demo_tokens_file()}:")
+        for role, code, name, variable, token in rows:
+            print(f"  {role:9} {code:8}  {name}")
+            print(f"    export {variable}={token}")
         if args.serve:
             print(f"serving on http://{args.host}:{args.port}  (OpenAPI: /docs)", flush=True)
             return cmd_serve(args)
@@ -117,6 +168,7 @@ def register(sub: Any, root: Root) -> None:
     p = sub.add_parser("serve", help="run the HTTP service")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--log-level", choices=[x.lower() for x in LEVELS], help="(IJW_LOG_LEVEL)")
     db_option(p)
     tls = p.add_argument_group("TLS (docs/ggk.md)")
     tls.add_argument("--tls-cert", help="server certificate (PEM); $IJW_TLS_CERT")
@@ -157,10 +209,24 @@ def register(sub: Any, root: Root) -> None:
     p.add_argument("--name", default="")
     db_option(p)
     p.set_defaults(func=cmd_party_add)
+    p = psub.add_parser("list", help="every party with its state (no tokens: only hashes exist)")
+    p.add_argument("--json", action="store_true")
+    db_option(p)
+    p.set_defaults(func=cmd_party_list)
+    p = psub.add_parser("rotate-token", help="a new token; the old one stops working at once")
+    p.add_argument("code")
+    db_option(p)
+    p.set_defaults(func=lambda a: _change(a, revoke=False))
+    p = psub.add_parser("revoke", help="the party's token stops working at once")
+    p.add_argument("code")
+    db_option(p)
+    p.set_defaults(func=lambda a: _change(a, revoke=True))
 
     p = sub.add_parser("demo", help="migrate the embedded database and load demo data")
     p.add_argument("--serve", action="store_true", help="then serve")
+    p.add_argument("--new-tokens", action="store_true", help="forget the pinned demo tokens")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--log-level", choices=[x.lower() for x in LEVELS], help="(IJW_LOG_LEVEL)")
     db_option(p)
     p.set_defaults(func=cmd_demo)

@@ -14,7 +14,7 @@ import ssl
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from app.cli.protocol import ProblemH11Protocol
 
 _SHORT = {
     "commonName": "CN",
@@ -63,8 +63,8 @@ def tls_extension(ssl_object: ssl.SSLObject) -> dict[str, Any]:
     }
 
 
-class TlsH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with the ASGI TLS extension in every request's scope."""
+class TlsH11Protocol(ProblemH11Protocol):
+    """`ijw serve`'s h11 protocol with the ASGI TLS extension in every request's scope."""
 
     def connection_made(self, transport: Any) -> None:  # an asyncio transport
         super().connection_made(transport)

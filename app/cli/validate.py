@@ -5,26 +5,38 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from app.cli.main import Root
-from app.config import ROOT
 from app.ijw import model, xml
 from app.ijw.catalogue.xsd_writer import write_all
 from app.ijw.rules.engine import check
+from app.ijw.xml import SCHEMA_DIR
+
+_SKIP_DIRS = {".venv", "venv", "node_modules", "__pycache__", ".git", ".tox"}
 
 
 def _files(paths: list[str]) -> Iterator[Path]:
+    """The files named, and the *.xml files below folders named (not in hidden folders,
+    virtual environments or node_modules)."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*.xml") if p.is_file())
-        else:
+        if not path.is_dir():
             yield path
+            continue
+        for found in sorted(path.rglob("*.xml")):
+            parts = found.relative_to(path).parts[:-1]
+            if found.is_file() and not any(p in _SKIP_DIRS or p.startswith(".") for p in parts):
+                yield found
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
 
 
 def validate_bytes(data: bytes) -> dict[str, Any]:
@@ -51,24 +63,50 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if missing:
         print(f"ijw: no such file: {missing[0]}", file=sys.stderr)
         return 2
-    progress: Callable[[list[Path]], Any] = lambda items: items  # noqa: E731
-    if len(files) > 1 and sys.stderr.isatty():
-        progress = lambda items: tqdm(items, unit="file", file=sys.stderr)  # noqa: E731
-    clean = True
-    for path in progress(files):
-        result = {"path": str(path), **validate_bytes(path.read_bytes())}
-        ok = result["xsd_valid"] and not result["findings"]
-        clean = clean and ok
-        if args.json:
-            print(json.dumps(result, default=str), flush=True)
+    bar = len(files) > 1 and sys.stderr.isatty()
+    items: Iterable[Path] = tqdm(files, unit="file", file=sys.stderr) if bar else files
+
+    def say(line: str) -> None:
+        # through tqdm while a bar is drawn, so lines never tear it
+        if bar:
+            tqdm.write(line, file=sys.stdout)
         else:
-            status = "ok" if ok else ("XSD INVALID" if not result["xsd_valid"] else "REJECTED")
-            print(f"{path}: {result['message_type'] or '?'} {status}")
-            for err in result["errors"]:
-                print(f"  line {err['line']}: {err['path']} {err['message']}")
-            for f in result["findings"]:
-                print(f"  {f['rule']} ({f['retourcode']}) at {', '.join(f['location'])}")
-    return 0 if clean else 1
+            print(line, flush=True)
+
+    counts: Counter[str] = Counter()
+    rules: Counter[str] = Counter()
+    for path in items:
+        data = path.read_bytes()
+        if not _looks_like_xml(data):
+            counts["skipped"] += 1
+            if args.json:
+                say(json.dumps({"path": str(path), "skipped": "not XML"}))
+            else:
+                say(f"{path}: skipped (not XML)")
+            continue
+        result = {"path": str(path), **validate_bytes(data)}
+        ok = result["xsd_valid"] and not result["findings"]
+        counts["valid" if ok else "invalid"] += 1
+        rules.update(f["rule"] for f in result["findings"])
+        if not result["xsd_valid"]:
+            rules["XSD"] += 1
+        if args.json:
+            say(json.dumps(result, default=str))
+            continue
+        status = "ok" if ok else ("XSD INVALID" if not result["xsd_valid"] else "REJECTED")
+        say(f"{path}: {result['message_type'] or '?'} {status}")
+        for err in result["errors"]:
+            say(f"  line {err['line']}: {err['path']} {err['message']}")
+        for f in result["findings"]:
+            say(f"  {f['rule']} ({f['retourcode']}) at {', '.join(f['location'])}")
+    if not args.json:
+        by_rule = ", ".join(f"{rule} {n}" for rule, n in sorted(rules.items())) or "-"
+        print(
+            f"{len(files)} file(s): {counts['valid']} valid, {counts['invalid']} invalid, "
+            f"{counts['skipped']} skipped; by rule: {by_rule}",
+            file=sys.stderr,
+        )
+    return 0 if not counts["invalid"] else 1
 
 
 def cmd_schemas_write(args: argparse.Namespace) -> int:
@@ -85,6 +123,6 @@ def register(sub: Any, root: Root) -> None:
     p.set_defaults(func=cmd_validate)
 
     schemas = sub.add_parser("schemas", help="our XSDs").add_subparsers(dest="s", required=True)
-    p = schemas.add_parser("write", help="render schemas/xsd from the message model")
-    p.add_argument("--folder", default=str(ROOT / "schemas" / "xsd"))
+    p = schemas.add_parser("write", help="render app/ijw/xsd from the message model")
+    p.add_argument("--folder", default=str(SCHEMA_DIR))
     p.set_defaults(func=cmd_schemas_write)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from app.config import ROOT
-
-MIGRATIONS = ROOT / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"  # ships in the package
 
 
 class SchemaNotCurrent(RuntimeError):

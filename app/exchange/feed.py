@@ -51,8 +51,9 @@ class FeedItem:
 
 
 def poll(session: Session, party: Party, since: int, limit: int = 100) -> list[FeedItem]:
-    """Entries after `since`, oldest first, at most `limit` (capped at MAX_PAGE)."""
-    limit = max(1, min(limit, MAX_PAGE))
+    """Entries after `since`, oldest first, at most `limit` (callers bound it by MAX_PAGE; they
+    may ask one more to learn whether more exist)."""
+    limit = max(1, min(limit, MAX_PAGE + 1))
     rows = session.execute(
         select(FeedEntry.seq, MessageRecord)
         .join(MessageRecord, MessageRecord.id == FeedEntry.message_id)

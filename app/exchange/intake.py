@@ -30,11 +30,13 @@ from app.exchange.flow import GEMEENTE_SENDS, Arrival, Context, Flows
 from app.exchange.header_rules import HeaderRule, judge_header
 from app.exchange.models import MessageRecord, Party
 from app.exchange.outbound import Outbound, Refused, refuse_by_rules, store_receipt
+from app.exchange.problems import MEDIA_TYPE, problem_bytes
 from app.ijw import model, render, retour, xml
 from app.ijw.catalogue import CATALOGUE, MessageInfo, Role
 from app.ijw.header import Versions
 from app.ijw.retour import Decision, DeclarationDecision
 from app.ijw.rules import engine
+from app.metrics import RETOUR_CODES
 
 _log = logging.getLogger("ijw.intake")
 
@@ -257,6 +259,7 @@ class Intake:
             text=rejection.message,
             details=details,
             digest=digest,
+            total=rejection.total,
         )
         _log.info(
             "refused at level 1",
@@ -371,6 +374,8 @@ class Intake:
         if own:
             raise RuntimeError(f"built {answer_type} fails its own rules: {own}")
         codes = [e.text or "" for e in root.iter(f"{{{info.namespace}}}RetourCode")]
+        for code in codes:
+            RETOUR_CODES.labels(answer_type, code).inc()
         body = render.serialize(root)
         del root, tree
         out.raw, out.sha256, out.size = body, log.sha256(body), len(body)
@@ -401,9 +406,25 @@ class Intake:
             assert refusal.record is not None
             return Answer.of(refusal.record)
         original = log.original_of(ctx.session, ctx.message)
-        if original is not None:
-            ctx.record.answers_id = original.id
-            original.answer_id = ctx.record.id
+        if original is None:
+            # Only the addressee of a message may answer it: a retour on nothing we sent to this
+            # provider is refused (and counts as never sent, so it can be sent again).
+            kind = CATALOGUE[ctx.message.name].answers
+            log.complete(
+                ctx.record,
+                verdict="refused",
+                status=422,
+                media_type=MEDIA_TYPE,
+                body=problem_bytes(
+                    422,
+                    "UNKNOWN_ORIGINAL",
+                    f"no {kind} with BerichtIdentificatie {ctx.message.identificatie} was sent "
+                    f"to {ctx.caller.code}",
+                ),
+            )
+            return Answer.of(ctx.record)
+        ctx.record.answers_id = original.id
+        original.answer_id = ctx.record.id
         self.flows.messages.check(ctx, Decision())()
         store_receipt(ctx, "received")
         return Answer.of(ctx.record)

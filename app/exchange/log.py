@@ -7,16 +7,17 @@ rules can refer to its id) and completed with the verdict and the stored answer 
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.exchange import problems
 from app.exchange.models import MessageRecord, Party
 from app.ijw.catalogue import CATALOGUE
 from app.ijw.model import Message
+from app.metrics import MESSAGES
 
 JSON = "application/json"
 XML = "application/xml"
@@ -104,6 +105,7 @@ def complete(
     record: MessageRecord, *, verdict: str, status: int, media_type: str, body: bytes
 ) -> None:
     """Store the verdict and the answer a resend will get back byte for byte."""
+    MESSAGES.labels(record.message_type or "unknown", verdict).inc()
     record.verdict, record.status_code = verdict, status
     record.response_media_type, record.response_body = media_type, body
 
@@ -132,6 +134,7 @@ def refused(
     text: str,
     details: list[dict[str, Any]] | None = None,
     digest: str | None = None,
+    total: int | None = None,
 ) -> MessageRecord:
     """Log a message refused before it was received (level 1, authorisation): it counts as
     never sent; the row keeps the refusal a resend gets back."""
@@ -145,24 +148,24 @@ def refused(
         digest=digest,
     )
     record.findings = list(details or [])
-    complete(
-        record,
-        verdict="refused",
-        status=status,
-        media_type=JSON,
-        body=error_body(code, text, details),
-    )
+    body = problems.problem_bytes(status, code, text, problems.xml_errors(details or []), total)
+    complete(record, verdict="refused", status=status, media_type=problems.MEDIA_TYPE, body=body)
     return record
 
 
 def previous_answered(session: Session, caller: Party, digest: str) -> MessageRecord | None:
-    """The last logged message with these bytes from this caller (a byte-identical resend)."""
+    """The last answered message with these bytes from this caller (a byte-identical resend).
+
+    A message refused at transport level (level 1, authorisation) counts as never sent (spec
+    §3a), so its resend is judged again: only answered messages are replayed.
+    """
     return session.scalar(
         select(MessageRecord)
         .where(
             MessageRecord.from_party_id == caller.id,
             MessageRecord.sha256 == digest,
             MessageRecord.direction == "in",
+            MessageRecord.verdict != "refused",
         )
         .order_by(MessageRecord.id.desc())
         .limit(1)
@@ -184,13 +187,15 @@ def identificatie_used(session: Session, sender: str, kind: str, identificatie: 
 
 
 def original_of(session: Session, retour: Message) -> MessageRecord | None:
-    """The JW301/JW319 we sent that a provider's JW302/JW320 answers (same header)."""
+    """The JW301/JW319 we sent that a provider's JW302/JW320 answers: same header, and sent to
+    the provider that answers (only the addressee of a message may answer it)."""
     answers = CATALOGUE[retour.name].answers
     return session.scalar(
         select(MessageRecord)
         .where(
             MessageRecord.message_type == answers,
             MessageRecord.sender == retour.sender,
+            MessageRecord.receiver == retour.receiver,
             MessageRecord.identificatie == retour.identificatie,
             MessageRecord.verdict == "sent",
         )
@@ -222,8 +227,3 @@ def unanswered_sends(session: Session, gemeente: str) -> list[MessageRecord]:
             )
         )
     )
-
-
-def error_body(code: str, message: str, details: list[Any] | None = None) -> bytes:
-    """The JSON error shape of every refusal: {code, message, details[]}."""
-    return json.dumps({"code": code, "message": message, "details": details or []}).encode()

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from app.db.base import Base
+from app.db.types import UtcDateTime
 
 
 class Party(Base):
@@ -37,7 +37,9 @@ class Party(Base):
     # Last sequence number handed out in this party's feed; incremented under a row lock so feed
     # entries become visible in sequence order (no poller ever skips one).
     feed_seq: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set by `ijw party revoke`: the token stops working (the party and its history stay).
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class MessageRecord(Base):
@@ -58,7 +60,7 @@ class MessageRecord(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(Integer)
     raw: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # accepted | rejected | partially_accepted | refused (level 1/authorisation, nothing received)
     # | sent (a gemeente's message, a retour we built) | received | undelivered (channel lost it)
     verdict: Mapped[str] = mapped_column(String(24))
@@ -86,6 +88,6 @@ class FeedEntry(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
     seq: Mapped[int] = mapped_column(Integer)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("party_id", "seq"),)

@@ -27,6 +27,7 @@ from app.exchange.channels import Dispatcher
 from app.exchange.flow import GEMEENTE_SENDS, Context, Flows, Note
 from app.exchange.header_rules import HeaderRule, judge_header
 from app.exchange.models import MessageRecord, Party
+from app.exchange.problems import MEDIA_TYPE, finding_errors, problem_bytes
 from app.ijw import model, render, xml
 from app.ijw.header import Versions, forward_header
 from app.ijw.retour import Decision
@@ -164,8 +165,8 @@ def refuse_by_rules(ctx: Context, problems: list[dict[str, Any]]) -> Refused:
         rec,
         verdict="rejected",
         status=422,
-        media_type=log.JSON,
-        body=log.error_body("REFUSED", text, problems),
+        media_type=MEDIA_TYPE,
+        body=problem_bytes(422, "REFUSED", text, finding_errors(problems)),
     )
     log_.info(
         "refused by rules",

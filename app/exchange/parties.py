@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,7 +47,7 @@ def add_party(
         raise PartyError(f"a {role} code has {shape}, got {code!r}")
     if session.scalar(select(Party).where(Party.code == code)) is not None:
         raise PartyError(f"party {code} already exists")
-    token = f"ijw_{secrets.token_urlsafe(32)}"
+    token = new_token()
     party = Party(
         role=str(role),
         code=code,
@@ -60,19 +61,41 @@ def add_party(
     return party, token
 
 
-def rotate_token(session: Session, party: Party) -> str:
-    """Give a party a new token; the old one stops working."""
-    token = f"ijw_{secrets.token_urlsafe(32)}"
+def new_token() -> str:
+    """A fresh API token: 256 random bits."""
+    return f"ijw_{secrets.token_urlsafe(32)}"
+
+
+def rotate_token(session: Session, party: Party, token: str | None = None) -> str:
+    """Give a party a new token (or the given one, for pinned demo tokens); the old one stops
+    working, and a revoked party works again."""
+    token = token or new_token()
     party.token_hash = token_hash(token)
+    party.revoked_at = None
     session.flush()
     return token
+
+
+def revoke(session: Session, party: Party, now: datetime) -> None:
+    """The party's token stops working at once; its messages and state stay."""
+    party.revoked_at = now
+    # A new random hash, so not even the old token's hash matches any more.
+    party.token_hash = token_hash(new_token())
+    session.flush()
+
+
+def all_parties(session: Session) -> list[Party]:
+    """Every party, by role and code."""
+    return list(session.scalars(select(Party).order_by(Party.role, Party.code)))
 
 
 def authenticate(session: Session, token: str | None) -> Party | None:
     """The party a bearer token belongs to, or None."""
     if not token:
         return None
-    return session.scalar(select(Party).where(Party.token_hash == token_hash(token)))
+    return session.scalar(
+        select(Party).where(Party.token_hash == token_hash(token), Party.revoked_at.is_(None))
+    )
 
 
 def by_code(session: Session, code: str | None) -> Party | None:

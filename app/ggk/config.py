@@ -12,12 +12,17 @@ import os
 from dataclasses import dataclass, field
 from importlib import metadata
 
+from app.config import ConfigError
+
 CHANNELS = ("feed", "ggk", "both")
 
 
 def _float(name: str, default: float) -> float:
     value = os.environ.get(name)
-    return float(value) if value else default
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {value!r}") from None
 
 
 def _app_version() -> tuple[int, int]:
@@ -77,9 +82,9 @@ class GgkSettings:
 
     def __post_init__(self) -> None:
         if self.default_channel not in CHANNELS:
-            raise ValueError(f"IJW_GGK_DEFAULT_CHANNEL must be one of {', '.join(CHANNELS)}")
+            raise ConfigError(f"IJW_GGK_DEFAULT_CHANNEL must be one of {', '.join(CHANNELS)}")
         if self.lease <= self.timeout:
-            raise ValueError("IJW_GGK_LEASE must be longer than IJW_GGK_TIMEOUT")
+            raise ConfigError("IJW_GGK_LEASE must be longer than IJW_GGK_TIMEOUT")
 
     @property
     def certificates_required(self) -> bool:

@@ -224,16 +224,14 @@ class GgkInbound:
             if env.operation == envelope.DU01:
                 self._link(session, row, answer)
             return self.acknowledge(env.routing)
-        body = json.loads(answer.body)
+        body = json.loads(answer.body)  # a problem document (RFC 9457)
+        text = str(body.get("detail") or body.get("title") or code)
         if code in NOT_SCHEMA_VALID:
             row.outcome, row.code = "not_schema_valid", Code.SCHEMA
-            self._schema_error(session, row, env, str(body.get("message", "")))
+            self._schema_error(session, row, env, text)
             return self.acknowledge(env.routing)
-        row.outcome, row.code, row.text = "refused", code, str(body.get("message", ""))[:1000]
-        return self.fault(
-            EnvelopeError(code, str(body.get("message", "")), env.routing.referentienummer),
-            env.routing,
-        )
+        row.outcome, row.code, row.text = "refused", code, text[:1000]
+        return self.fault(EnvelopeError(code, text, env.routing.referentienummer), env.routing)
 
     def _answer_again(
         self, session: Session, row: InboundEnvelope, env: envelope.Envelope, answer: Answer

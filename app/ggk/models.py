@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from app.db.base import Base
+from app.db.types import UtcDateTime
 
 
 class InboundEnvelope(Base):
@@ -39,7 +39,7 @@ class InboundEnvelope(Base):
     functie: Mapped[str | None] = mapped_column(String(30))
     sha256: Mapped[str] = mapped_column(String(64))  # of the canonical envelope (C14N)
     raw: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # taken (Bv03; payload processed) | not_schema_valid (Bv03, then our Fo01 StUF055)
     # | refused (Fo03: the payload was refused as POST /v1/berichten would) | error (a Fo01)
     outcome: Mapped[str] = mapped_column(String(20))
@@ -73,13 +73,13 @@ class OutboxEntry(Base):
     # queued -> delivered (Bv03) -> answered (a Du01 on our Di01) | failed (a Fo01 about it)
     state: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # a worker's claim: nobody else sends the entry before lease_until (see app.ggk.delivery)
-    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     lease_token: Mapped[str | None] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(String(300))
     code: Mapped[str | None] = mapped_column(String(16))  # of a Fo01 from the chain about it
     text: Mapped[str | None] = mapped_column(String(1000))

@@ -34,6 +34,8 @@ from fastapi.concurrency import run_in_threadpool
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.exchange.problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
+from app.exchange.problems import problem_bytes
 from app.ggk import envelope
 from app.ggk.envelope import Code, EnvelopeError
 
@@ -406,5 +408,6 @@ def _json(data: dict[str, Any]) -> Response:
 
 
 def _json_error(status: int, message: str) -> Response:
-    body = {"code": "SIMULATOR", "message": message, "details": []}
-    return Response(json.dumps(body), status_code=status, media_type="application/json")
+    """A problem document (RFC 9457), the error shape of the service too."""
+    body = problem_bytes(status, "SIMULATOR", message)
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)

@@ -93,11 +93,12 @@ def retour_codes(body: bytes) -> dict[str, list[str]]:
 
 
 def finding_codes(details: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Refusal findings (422 REFUSED details) as retourcodes per class key."""
+    """Refusal findings (the `errors` of a 422 REFUSED) as retourcodes per class key."""
     out: dict[str, list[str]] = {}
     for d in details:
-        locations = d.get("location") or [""]
-        path = str(locations[0])
+        if not d.get("retourcode"):
+            continue  # a pre-create check, not a rule finding
+        path = str(d.get("location") or "")
         if "/Header" in path or not path:
             key = "Header[1]"
         else:
@@ -400,7 +401,7 @@ class _Run:
             if got != expect["error_code"]:
                 problems.append(f"error code {got!r}, expected {expect['error_code']!r}")
         if "findings" in expect:
-            details = body.get("details", []) if isinstance(body, dict) else []
+            details = body.get("errors", []) if isinstance(body, dict) else []
             actual_f = finding_codes(details)
             want_f = expect["findings"]
             if isinstance(want_f, list):

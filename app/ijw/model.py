@@ -63,6 +63,7 @@ class Node(dict[str, Any]):
 
 
 def _to_date(text: str) -> date:
+    text = text.strip()  # xs:date collapses whitespace
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -72,6 +73,7 @@ def _to_date(text: str) -> date:
 
 
 def _to_time(text: str) -> time:
+    text = text.strip()  # xs:time collapses whitespace
     return time.fromisoformat(text[:8]) if len(text) >= 8 else time.fromisoformat(text)
 
 
@@ -114,6 +116,14 @@ def _children(message: str, type_name: str) -> _Spec:
     return out
 
 
+def text_of(el: etree._Element) -> str:
+    """The text of a simple element as the XSD reads it: all its character data, comments and
+    processing instructions left out (`2026<!--x-->-01-01` is `2026-01-01`)."""
+    if len(el):  # only comments or PIs can be children of a simple element
+        return "".join(el.itertext())
+    return el.text or ""
+
+
 def _build(message: str, el: etree._Element, node: Node, type_name: str) -> None:
     # The hot loop of a 25 MB declaration (~400,000 elements): kept flat on purpose.
     spec = _children(message, type_name)
@@ -121,16 +131,18 @@ def _build(message: str, el: etree._Element, node: Node, type_name: str) -> None
     for child in el.iterchildren(etree.Element):
         name, repeats, convert, child_type = spec[child.tag]
         value: Any
-        if convert is _STR:
-            value = child.text or ""
-        elif convert is _COMPOSITE:
+        if convert is _COMPOSITE:
             value = Node(name, node, 0)
             _build(message, child, value, child_type)
         else:
-            try:
-                value = convert(child.text)
-            except ValueError:
-                value = _to_date(child.text or "")
+            text = child.text if not len(child) else text_of(child)
+            if convert is _STR:
+                value = text or ""
+            else:
+                try:
+                    value = convert(text)
+                except (ValueError, TypeError):
+                    value = _to_date(text or "")
         if repeats:
             if repeated is None:
                 repeated = {name: [value]}

@@ -8,17 +8,19 @@ answers.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 from lxml import etree
 
 from app.ijw.catalogue import BY_NAMESPACE, MessageInfo
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "xsd"
+SCHEMA_DIR = Path(__file__).resolve().parent / "xsd"  # ships in the package
 
 
 class RejectionKind(StrEnum):
@@ -46,7 +48,8 @@ class Rejection(Exception):
 
     kind: RejectionKind
     message: str
-    errors: list[XsdError] = field(default_factory=list)
+    errors: list[XsdError] = field(default_factory=list)  # the first MAX_XSD_ERRORS
+    total: int = 0  # how many errors there were
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
@@ -56,6 +59,8 @@ def _parser() -> etree.XMLParser:
     # No DTD loading, no entity resolution, no network; huge_tree stays off so libxml2 keeps its
     # own depth and text-size limits.
     return etree.XMLParser(
+        # spec §3a: UTF-8 only; never let libxml2 pick another encoding from a declaration
+        encoding="utf-8",
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -99,6 +104,11 @@ def _prolog(data: bytes) -> bytes:
             pos = len(data) if end < 0 else end + 2
 
 
+# The encoding of an XML declaration, however it is spaced (`encoding = 'x'` is legal XML).
+_ENCODING = re.compile(rb"<\?xml\s[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
+MAX_XSD_ERRORS = 100  # a refusal lists the first errors and says how many there were
+
+
 def parse(data: bytes) -> etree._ElementTree:
     """Parse bytes into a tree, refusing DTDs, non-UTF-8 encodings and malformed input."""
     if b"<!DOCTYPE" in _prolog(data).upper():
@@ -106,10 +116,9 @@ def parse(data: bytes) -> etree._ElementTree:
     head = data[:200].lstrip(b"\xef\xbb\xbf")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(head) > 1 and head[1:2] == b"\x00"):
         raise Rejection(RejectionKind.NOT_UTF8, "the message must be encoded in UTF-8")
-    if head.startswith(b"<?xml"):
-        decl = head[: head.find(b"?>")].lower().replace(b"'", b'"')
-        if b"encoding=" in decl and b'encoding="utf-8"' not in decl:
-            raise Rejection(RejectionKind.NOT_UTF8, "the message must be encoded in UTF-8")
+    declared = _ENCODING.match(head)
+    if declared is not None and declared.group(1).lower() != b"utf-8":
+        raise Rejection(RejectionKind.NOT_UTF8, "the message must be encoded in UTF-8")
     try:
         root = etree.fromstring(data, parser=_thread_parser())
     except etree.XMLSyntaxError as exc:
@@ -151,11 +160,15 @@ def validate(tree: etree._ElementTree, info: MessageInfo, folder: Path = SCHEMA_
         ok = schema.validate(tree)
         log = schema.error_log
     if not ok:
-        errors = [XsdError(e.line, e.path or "", e.message) for e in log]
+        # Keep the answer small: a message with 300,000 bad attributes has as many errors.
+        errors = [XsdError(e.line, e.path or "", e.message) for e in islice(log, MAX_XSD_ERRORS)]
+        total = len(log)
+        shown = f", the first {len(errors)} listed" if total > len(errors) else ""
         raise Rejection(
             RejectionKind.XSD_INVALID,
-            f"{info.name} is not valid against its iJw 3.2 schema ({len(errors)} errors)",
+            f"{info.name} is not valid against its iJw 3.2 schema ({total} errors{shown})",
             errors,
+            total,
         )
 
 

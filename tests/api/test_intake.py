@@ -110,8 +110,9 @@ def test_xsd_invalid_lists_every_error(api):
     body = body.replace(b"<jw305:StatusAanlevering>1<", b"<jw305:StatusAanlevering>x<")
     r = api.post(provider, body)
     assert r.status_code == 422 and r.json()["code"] == "IB014"
-    details = r.json()["details"]
-    assert len(details) == 2 and all(d["line"] and d["path"] and d["message"] for d in details)
+    errors = r.json()["errors"]
+    assert len(errors) == 2 and all(e["line"] and e["location"] and e["message"] for e in errors)
+    assert r.headers["content-type"] == "application/problem+json"
 
 
 def test_garbage_wrong_namespace_and_encoding(api):
@@ -200,3 +201,21 @@ def test_gemeente_sends_301_and_provider_answers_302(api):
     assert r.status_code == 200, r.text
     assert r.json()["answers"] == items[0]["message_id"]
     assert [i["message_type"] for i in api.poll(gemeente).json()["items"]] == ["JW302"]
+
+
+def test_comments_inside_values_give_a_valid_retour_without_them(api):
+    _, provider, _ = setup(api)
+    body = start("C1").replace(
+        b"<ijw:BasisschemaXsdVersie>0.1.0<", b"<ijw:BasisschemaXsdVersie>0.1<!--x-->.0<"
+    )
+    body = body.replace(b"<ijw:Dagtekening>2026-03-01<", b"<ijw:Dagtekening>2026<?pi?>-03-01<")
+    assert b"<!--x-->" in body and b"<?pi?>" in body
+    r = api.post(provider, body)  # no allocation: 9019, so the whole client is copied back
+    assert r.status_code == 200, r.text
+    assert b"<!--" not in r.content and b"<?pi" not in r.content
+    root = etree.fromstring(r.content)
+    assert root.findtext(f".//{NS306}XsdVersie/*") == "0.1.0"
+    codes = [e.text for e in root.iter(f"{{{root.nsmap['ijw']}}}RetourCode")] or [
+        e.text for e in root.iter(f"{NS306}RetourCode")
+    ]
+    assert "9019" in codes

@@ -38,10 +38,11 @@ def test_party_add_rejects_bad_code_and_duplicates(db_url, capsys):
     assert "already exists" in capsys.readouterr().err
 
 
-def test_party_add_refuses_unmigrated_database(tmp_path, monkeypatch):
+def test_party_add_refuses_unmigrated_database(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("IJW_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite'}")
-    with pytest.raises(Exception, match="ijw db upgrade"):
-        main(["party", "add", "--role", "gemeente", "--code", "0363"])
+    assert main(["party", "add", "--role", "gemeente", "--code", "0363"]) == 2
+    err = capsys.readouterr().err
+    assert "ijw db upgrade" in err and "Traceback" not in err and len(err.splitlines()) == 1
 
 
 def test_validate_json_reports_each_file(tmp_path, capsys):
@@ -59,7 +60,25 @@ def test_validate_json_reports_each_file(tmp_path, capsys):
     rows = {r["path"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
     assert set(rows) == {str(good), str(bad), str(junk)}
     assert not rows[str(bad)]["xsd_valid"] and rows[str(bad)]["errors"][0]["line"]
-    assert rows[str(junk)]["message_type"] is None and not rows[str(junk)]["xsd_valid"]
+    assert rows[str(junk)] == {"path": str(junk), "skipped": "not XML"}
+    truncated = tmp_path / "truncated.xml"
+    truncated.write_bytes(good.read_bytes()[:200])
+    assert main(["validate", "--json", str(truncated)]) == 1
+    (row,) = map(json.loads, capsys.readouterr().out.splitlines())
+    assert row["message_type"] is None and not row["xsd_valid"]
+
+
+def test_validate_summarises_and_skips_virtual_environments(tmp_path, capsys):
+    good = m.xml("JW305", m.jw305_for("12345678", "0363", "V1", client_bsn=m.bsn(3)))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.xml").write_bytes(good)
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "vendored.xml").write_bytes(b"<broken")
+    (tmp_path / "notes.xml").write_bytes(b"just notes")
+    assert main(["validate", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "vendored" not in captured.out and "skipped (not XML)" in captured.out
+    assert "2 file(s): 1 valid, 0 invalid, 1 skipped" in captured.err
 
 
 def test_validate_reports_level2_findings(tmp_path, capsys):
@@ -70,3 +89,77 @@ def test_validate_reports_level2_findings(tmp_path, capsys):
     row = json.loads(capsys.readouterr().out)
     assert row["xsd_valid"] and any(f["rule"] == "CS002" for f in row["findings"])
     assert all(set(f) == {"rule", "retourcode", "location"} for f in row["findings"])
+
+
+@pytest.mark.parametrize(
+    "env,argv,says",
+    [
+        ({"IJW_TODAY": "tomorrow"}, ["party", "list"], "IJW_TODAY"),
+        ({"IJW_DATABASE_URL": "nonsense://x"}, ["db", "upgrade"], "database URL"),
+        ({"IJW_DATABASE_URL": "not a url"}, ["party", "list"], "database URL"),
+        (
+            {"IJW_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"},
+            ["party", "list"],
+            "cannot use the database",
+        ),
+        ({"IJW_LOG_LEVEL": "LOUD"}, ["party", "list"], "IJW_LOG_LEVEL"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(monkeypatch, capsys, env, argv, says):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err and len(err.splitlines()) == 1
+
+
+def test_a_bad_on_date_is_one_line(db_url, capsys):
+    assert main(["codelist", "show", "0363", "--on", "2026-13-01"]) == 2
+    assert "--on" in capsys.readouterr().err
+
+
+def test_party_list_rotate_and_revoke(db_url, capsys):
+    assert main(["party", "add", "--role", "aanbieder", "--code", "12345678"]) == 0
+    old = capsys.readouterr().out.strip().splitlines()[-1]
+    assert main(["party", "list", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["code"] == "12345678" and row["state"] == "active" and old not in json.dumps(row)
+    assert main(["party", "rotate-token", "12345678"]) == 0
+    new = capsys.readouterr().out.strip().splitlines()[-1]
+    engine = make_engine(db_url)
+    with session_factory(engine)() as s:
+        assert authenticate(s, old) is None and authenticate(s, new) is not None
+    assert main(["party", "revoke", "12345678"]) == 0
+    with session_factory(engine)() as s:
+        assert authenticate(s, new) is None
+    engine.dispose()
+    assert main(["party", "list"]) == 0 and "revoked" in capsys.readouterr().out
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("ijw ")
+
+
+def test_demo_tokens_are_pinned_across_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("IJW_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("IJW_DATABASE_URL", raising=False)
+    assert main(["demo"]) == 0
+    first = [line.strip() for line in capsys.readouterr().out.splitlines() if "export" in line]
+    assert len(first) == 3 and (tmp_path / "demo-tokens.env").exists()
+    assert main(["demo"]) == 0
+    second = [line.strip() for line in capsys.readouterr().out.splitlines() if "export" in line]
+    assert second == first  # the user's curl commands keep working
+    assert main(["demo", "--new-tokens"]) == 0
+    third = [line.strip() for line in capsys.readouterr().out.splitlines() if "export" in line]
+    assert third != first
+
+
+@pytest.mark.parametrize("kind", ["JW301", "JW305", "JW307", "JW315", "JW323"])
+def test_examples_are_valid_messages(kind, capsysbinary):
+    from app.cli.validate import validate_bytes
+
+    assert main(["example", kind]) == 0
+    result = validate_bytes(capsysbinary.readouterr().out)
+    assert result["message_type"] == kind and result["xsd_valid"] and result["findings"] == []

@@ -33,7 +33,7 @@ def send_301(api, token, ident, **kw):
 
 
 def codes(r) -> list[str]:
-    return sorted(d["retourcode"] for d in r.json()["details"])
+    return sorted(d["retourcode"] for d in r.json()["errors"])
 
 
 def query(api, fn, *args):

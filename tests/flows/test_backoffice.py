@@ -85,7 +85,7 @@ def test_refused_allocation_is_422_with_findings_and_sends_nothing(office):
     bad = {"toewijzingnummer": first, "omvang": {"volume": 5, "eenheid": "04", "frequentie": "2"}}
     r = create(api, t["gemeente"], bad, client=None)
     assert r.status_code == 422 and r.json()["code"] == "REFUSED"
-    assert [d["retourcode"] for d in r.json()["details"]] == ["9332"]
+    assert [d["retourcode"] for d in r.json()["errors"]] == ["9332"]
     assert len(api.poll(t["aanbieder"]).json()["items"]) == 1  # only the first JW301
 
 
@@ -109,7 +109,7 @@ def test_pre_create_checks_can_refuse_or_warn(office, make_api):
     r = create(api, t["gemeente"], NEW)
     assert r.status_code == 201 and r.json()["warnings"][0]["code"] == "CEILING_SOON"
     r = create(api, t["gemeente"], {**NEW, "product": {"categorie": "45", "code": "45A06"}})
-    assert r.status_code == 422 and r.json()["details"][0]["details"] == {"left": 0}
+    assert r.status_code == 422 and r.json()["errors"][0]["details"] == {"left": 0}
     assert seen == [(1, TODAY), (1, TODAY)]
     assert [i["message_type"] for i in api.poll(t["aanbieder"]).json()["items"]] == ["JW301"]
 
@@ -164,7 +164,7 @@ def test_requests_queue_answer_and_honour(office):
         f"/v1/backoffice/verzoeken/{req['id']}/antwoord",
         json={"verzoek_antwoord": "2"},
     )
-    assert r.status_code == 422 and [d["retourcode"] for d in r.json()["details"]] == ["9360"]
+    assert r.status_code == 422 and [d["retourcode"] for d in r.json()["errors"]] == ["9360"]
     honour = {**NEW, "referentie_aanbieder": "R1"}
     assert create(api, t["gemeente"], honour).status_code == 201
     assert call(api, t["gemeente"], "GET", "/v1/backoffice/verzoeken").json()["items"] == []

@@ -85,10 +85,11 @@ def test_finding_codes_per_class():
     details = [
         {
             "retourcode": "9332",
-            "location": ["/Bericht/Client/ToegewezenProducten/ToegewezenProduct[2]"],
+            "location": "/Bericht/Client/ToegewezenProducten/ToegewezenProduct[2]",
         },
-        {"retourcode": "S300", "location": ["/Bericht/Header/Afzender"]},
-        {"retourcode": "9355", "location": ["/Bericht/Antwoord"]},
+        {"retourcode": "S300", "location": "/Bericht/Header/Afzender"},
+        {"retourcode": "9355", "location": "/Bericht/Antwoord"},
+        {"location": "toewijzingen", "code": "CEILING_EXCEEDED"},  # a check, not a finding
     ]
     assert finding_codes(details) == {
         "ToegewezenProduct[2]": ["9332"],

@@ -325,7 +325,7 @@ def test_hard_ceiling_refuses_with_figures_soft_warns(api):
     )
     r = _create(api, gemeente, AGB)
     assert r.status_code == 422
-    detail = r.json()["details"][0]
+    detail = r.json()["errors"][0]
     assert detail["code"] == "CEILING_EXCEEDED" and detail["level"] == "refuse"
     assert (
         detail["details"]["amount"] == 500_000 and detail["details"]["this_allocation"] == 600_000

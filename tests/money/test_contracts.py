@@ -150,7 +150,7 @@ def test_api_import_export_and_scoping(api):
     bad["regions"][0]["contracts"][0]["tariffs"][0]["eenheid"] = "99"
     r = api.client.put("/v1/contracts", json=bad, headers=_auth(gemeente))
     assert r.status_code == 422
-    assert r.json()["details"][0]["location"] == "regions[0].contracts[0].tariffs[0].eenheid"
+    assert r.json()["errors"][0]["location"] == "regions[0].contracts[0].tariffs[0].eenheid"
     assert api.client.get("/v1/contracts/schema", headers=_auth(provider)).status_code == 200
 
 

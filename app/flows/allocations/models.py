@@ -14,7 +14,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
+from app.db.types import UtcDateTime
 
 
 class AllocationRow(Base):
@@ -47,7 +47,7 @@ class AllocationRow(Base):
     latest_version_id: Mapped[int | None] = mapped_column(Integer)  # the last one sent
     # Cursor value of the last change (see AllocationChangeRow), for "changes since".
     change_seq: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         UniqueConstraint("gemeente", "nummer"),
@@ -89,8 +89,8 @@ class AllocationVersionRow(Base):
     unchanged: Mapped[bool] = mapped_column(Boolean, default=False)
     retour_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     retour_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         Index("ix_flow_allocation_versions_ref", "aanbieder", "referentie_aanbieder"),
@@ -115,6 +115,6 @@ class AllocationChangeRow(Base):
     # sent | accepted | rejected | started | start_deleted | stopped | stop_deleted
     event: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (UniqueConstraint("gemeente", "seq"),)

@@ -113,6 +113,17 @@ def product_dict(
     return out
 
 
+# What a change must alter (a RedenWijziging alone changes nothing).
+_CONTENT = (
+    "categorie",
+    "code",
+    "ingangsdatum",
+    "einddatum",
+    "volume",
+    "eenheid",
+    "frequentie",
+    "budget",
+)
 _FIELDS = (
     "categorie",
     "code",
@@ -146,14 +157,14 @@ def plan_jw301(
     planned: list[Planned] = []
     products: list[dict[str, Any]] = []
     taken: set[int] = set()
-    fresh = store.next_nummer(session, gemeente)
     problems: list[dict[str, Any]] = []
     for i, order in enumerate(orders, 1):
+        where = f"toewijzingen[{i - 1}]"
         previous = store.allocation(session, gemeente, order.nummer) if order.nummer else None
         if previous is not None and (previous.bsn, previous.aanbieder) != (bsn, agb):
             problems.append(
                 {
-                    "item": i,
+                    "location": f"{where}.toewijzingnummer",
                     "message": f"allocation {order.nummer} belongs to another client "
                     "or provider (TR332)",
                 }
@@ -169,16 +180,34 @@ def plan_jw301(
             else:
                 values[name] = None
         if values["ingangsdatum"] is None:
-            problems.append({"item": i, "message": "ingangsdatum is required"})
+            problems.append(
+                {"location": f"{where}.ingangsdatum", "message": "ingangsdatum is required"}
+            )
             continue
         nummer = order.nummer
         if nummer is None:
-            while fresh in taken:
-                fresh += 1
-            nummer = fresh
-            fresh += 1
+            nummer = store.next_nummer(session, gemeente, taken)
+            if nummer is None:
+                raise BuildError(
+                    "NUMBERS_EXHAUSTED",
+                    f"gemeente {gemeente} has used every ToewijzingNummer from "
+                    f"{store.FIRST_NUMBER} to {store.MAX_NUMBER}",
+                    [{"location": f"{where}.toewijzingnummer", "message": "no free number"}],
+                )
         taken.add(nummer)
         allocation = Allocation(gemeente=gemeente, nummer=nummer, bsn=bsn, aanbieder=agb, **values)
+        if (
+            previous is not None
+            and order.referentie_aanbieder is None
+            and all(getattr(allocation, f) == getattr(previous, f) for f in _CONTENT)
+        ):
+            problems.append(
+                {
+                    "location": where,
+                    "message": f"changes nothing: allocation {nummer} already has these values",
+                }
+            )
+            continue
         planned.append(Planned(allocation, previous))
         products.append(
             product_dict(

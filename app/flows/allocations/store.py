@@ -30,7 +30,7 @@ from datetime import date, datetime, time
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from app.db.sql import member_of
 from app.exchange.models import MessageRecord
@@ -302,16 +302,52 @@ def references_of_message(session: Session, message_id: int) -> set[tuple[str, s
     return {(agb, ref) for agb, ref in rows if ref is not None}
 
 
-def next_nummer(session: Session, gemeente: str) -> int:
-    """The lowest ToewijzingNummer above every number this gemeente used (TR332).
+def next_nummer(session: Session, gemeente: str, skip: Iterable[int] = ()) -> int | None:
+    """A ToewijzingNummer this gemeente never used (TR332), not in `skip`; None when every number
+    from FIRST_NUMBER to MAX_NUMBER (9 digits) is taken.
 
-    Callers hold the gemeente's lock (`app.exchange.parties.lock`) while they plan and send, so
-    two creates never get the same number.
+    Numbers continue above the highest one used; once that reaches MAX_NUMBER (e.g. after a
+    JW301 the gemeente posted itself with 999999999), the lowest free number from FIRST_NUMBER
+    up is taken instead.  Callers hold the gemeente's lock (`app.exchange.parties.lock`) while
+    they plan and send, so two creates never get the same number.
     """
+    taken = set(skip)
     last = session.scalar(
         select(func.max(AllocationRow.nummer)).where(AllocationRow.gemeente == gemeente)
     )
-    return max(int(last or 0) + 1, FIRST_NUMBER)
+    candidate = max(int(last or 0) + 1, FIRST_NUMBER, max(taken, default=0) + 1)
+    if candidate <= MAX_NUMBER:
+        return candidate
+    # The top of the range is used: take the lowest gap from FIRST_NUMBER up.
+    candidate = FIRST_NUMBER
+    while candidate <= MAX_NUMBER:
+        if not _used(session, gemeente, candidate):
+            if candidate not in taken:
+                return candidate
+            candidate += 1
+            continue
+        successor = aliased(AllocationRow)
+        # the lowest used number >= candidate whose successor is free ends the run
+        run_end = session.scalar(
+            select(func.min(AllocationRow.nummer)).where(
+                AllocationRow.gemeente == gemeente,
+                AllocationRow.nummer >= candidate,
+                ~select(successor.id)
+                .where(successor.gemeente == gemeente, successor.nummer == AllocationRow.nummer + 1)
+                .exists(),
+            )
+        )
+        candidate = int(run_end) + 1 if run_end is not None else MAX_NUMBER + 1
+    return None
+
+
+def _used(session: Session, gemeente: str, nummer: int) -> bool:
+    found = session.scalar(
+        select(AllocationRow.id).where(
+            AllocationRow.gemeente == gemeente, AllocationRow.nummer == nummer
+        )
+    )
+    return found is not None
 
 
 def latest_jw301(session: Session, gemeente: str, bsn: str) -> bytes | None:
@@ -390,17 +426,26 @@ def histories(
     aanbieder: str | None = None,
     bsn: str | None = None,
     nummers: Iterable[int] | None = None,
+    after: int = 0,
 ) -> Iterable[History]:
-    """The gemeente's allocations by ToewijzingNummer, optionally filtered (lazily)."""
-    query = select(AllocationRow).where(AllocationRow.gemeente == gemeente)
+    """The gemeente's allocations by ToewijzingNummer (above `after`), optionally filtered,
+    read lazily in chunks."""
+    query = select(AllocationRow).where(
+        AllocationRow.gemeente == gemeente, AllocationRow.nummer > after
+    )
     if aanbieder:
         query = query.where(AllocationRow.aanbieder == aanbieder)
     if bsn:
         query = query.where(AllocationRow.bsn == bsn)
     if nummers is not None:
         query = query.where(AllocationRow.nummer.in_(list(nummers)))
-    for row in session.scalars(query.order_by(AllocationRow.nummer)).all():
-        yield _history(session, row)
+    while True:
+        rows = session.scalars(query.order_by(AllocationRow.nummer).limit(200)).all()
+        for row in rows:
+            yield _history(session, row)
+        if len(rows) < 200:
+            return
+        query = query.where(AllocationRow.nummer > rows[-1].nummer)
 
 
 def changed_since(session: Session, gemeente: str, since: int, limit: int) -> list[History]:

@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
+from app.db.types import UtcDateTime
 
 
 class Declaration(Base):
@@ -52,7 +52,7 @@ class Declaration(Base):
     toegekend: Mapped[int] = mapped_column(BigInteger)  # signed cents
     n_prestaties: Mapped[int] = mapped_column(Integer)
     n_approved: Mapped[int] = mapped_column(Integer)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         Index("ix_money_declarations_agb_nummer", "aanbieder", "nummer"),

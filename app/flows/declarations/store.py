@@ -23,6 +23,7 @@ from app.exchange.models import MessageRecord
 from app.flows.allocations.store import Allocation
 from app.flows.declarations.models import Declaration, PrestatieLine
 from app.flows.declarations.rules import Ledger, Line, PriorDebet
+from app.metrics import DECLARED_CENTS
 
 log = logging.getLogger("ijw.declarations")
 
@@ -305,6 +306,9 @@ def store_declaration(
     cancelled.  A rejected declaration books nothing (its lines are `not_assessed`)."""
     rejected = status == "rejected"
     approved = [ln for ln in lines if not ln.codes and not rejected]
+    approved_cents = sum(ln.bedrag for ln in approved)
+    DECLARED_CENTS.labels("approved").inc(approved_cents)
+    DECLARED_CENTS.labels("rejected").inc(sum(ln.bedrag for ln in lines) - approved_cents)
     record = Declaration(
         message_id=message_id,
         status=status,
@@ -396,15 +400,17 @@ def declarations(
     nummer: str | None = None,
     status: str | None = None,
     limit: int = 50,
-    offset: int = 0,
+    before: int | None = None,
 ) -> list[Declaration]:
-    """The scope's declarations, newest first."""
+    """The scope's declarations, newest first, with ids below `before` when given."""
     query = scope.where(select(Declaration))
+    if before is not None:
+        query = query.where(Declaration.id < before)
     if nummer is not None:
         query = query.where(Declaration.nummer == nummer)
     if status is not None:
         query = query.where(Declaration.status == status)
-    return list(session.scalars(query.order_by(Declaration.id.desc()).offset(offset).limit(limit)))
+    return list(session.scalars(query.order_by(Declaration.id.desc()).limit(limit)))
 
 
 def declaration(session: Session, scope: Scope, declaration_id: int) -> Declaration | None:
@@ -434,9 +440,10 @@ def answer_id(session: Session, d: Declaration) -> int | None:
 
 
 def lines_of(
-    session: Session, declaration_id: int, status: str | None, limit: int, offset: int
+    session: Session, declaration_id: int, status: str | None, limit: int, after: int = 0
 ) -> tuple[int, list[PrestatieLine]]:
-    """(total, page) of a declaration's lines in document order, optionally by status."""
+    """(total, up to `limit` lines after position `after`) of a declaration's lines in document
+    order, optionally by status."""
     query = select(PrestatieLine).where(PrestatieLine.declaration_id == declaration_id)
     count = (
         select(func.count())
@@ -446,7 +453,8 @@ def lines_of(
     if status is not None:
         query = query.where(PrestatieLine.status == status)
         count = count.where(PrestatieLine.status == status)
-    rows = session.scalars(query.order_by(PrestatieLine.position).offset(offset).limit(limit))
+    query = query.where(PrestatieLine.position > after)
+    rows = session.scalars(query.order_by(PrestatieLine.position).limit(limit))
     return int(session.scalar(count) or 0), list(rows)
 
 

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -19,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base
+from app.db.types import UtcDateTime
 
 
 class StartRow(Base):
@@ -37,7 +37,7 @@ class StartRow(Base):
     toewijzing_ingangsdatum: Mapped[date | None] = mapped_column(Date)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
     deleted_by_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         Index("ix_flow_starts_client", "gemeente", "aanbieder", "bsn"),
@@ -58,4 +58,4 @@ class StopRow(Base):
     einddatum: Mapped[date] = mapped_column(Date)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"))
     deleted_by_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

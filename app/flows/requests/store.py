@@ -146,10 +146,20 @@ def open_requests(session: Session, gemeente: str) -> list[Request]:
 
 
 def requests_of(
-    session: Session, gemeente: str, status: str | None = None, bsn: str | None = None
+    session: Session,
+    gemeente: str,
+    status: str | None = None,
+    bsn: str | None = None,
+    *,
+    limit: int | None = None,
+    before: int | None = None,
 ) -> list[Request]:
-    """The gemeente's requests, newest first, optionally filtered."""
+    """The gemeente's requests, newest first, optionally filtered (ids below `before`)."""
     query = select(RequestRow).where(RequestRow.gemeente == gemeente)
+    if before is not None:
+        query = query.where(RequestRow.id < before)
+    if limit is not None:
+        query = query.limit(limit)
     if status is not None:
         query = query.where(RequestRow.status == status)
     if bsn is not None:

@@ -1,6 +1,6 @@
 """Render our XSD files from the declarative model.
 
-The output is deterministic, so `schemas/xsd` can be checked against a fresh rendering in a test
+The output is deterministic, so `app/ijw/xsd` can be checked against a fresh rendering in a test
 (`ijw schemas write` regenerates it).  Versions travel in `appinfo` because IV034 tells senders to
 read XsdVersie values from there.
 """

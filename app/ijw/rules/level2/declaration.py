@@ -12,7 +12,7 @@ from datetime import date
 
 from app.ijw.catalogue import BASIS_NAMESPACE
 from app.ijw.codes import EURO
-from app.ijw.model import Message, Node
+from app.ijw.model import Message, Node, text_of
 from app.ijw.rules.level2.common import (
     content,
     dagtekening_loc,
@@ -243,7 +243,7 @@ def _raw_text(message: Message, *steps: tuple[str, str]) -> str | None:
         return None
     path = "/".join(f"{{{ns}}}{name}" for ns, name in steps)
     element = message.tree.getroot().find(path)
-    return None if element is None else (element.text or "")
+    return None if element is None else text_of(element)
 
 
 @rule("TR358")

@@ -1,7 +1,7 @@
 """ggk: envelopes received, the delivery outbox, per-party channel choice
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 
 The StUF-GGk channel (docs/ggk.md): every envelope the chain delivered to us with the answer we
 gave it (so a redelivery gets the same answer), the durable outbox of envelopes we deliver to
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"  # on main's 0004 since the merge (was 0003)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
