@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml requirements-dev.lock
 install: $(STAMP)
 
 ## make run: migrate an embedded SQLite database under var/, load demo data, print tokens, serve.
+## make run GGK=1: the same with the GGk simulator next to it (port 8001), see docs/ggk.md.
 run: $(STAMP)
+ifeq ($(GGK),1)
+	$(BIN)/ijw ggk demo
+else
 	$(BIN)/ijw demo --serve
+endif
 
 SOURCES := app tests bench tools testkit
 

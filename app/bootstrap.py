@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
+from sqlalchemy.orm import Session
 
 from app.accounts import models as account_models
 from app.api import autoalloc as autoalloc_api
@@ -28,6 +30,7 @@ from app.api import berichten
 from app.api import ceilings as ceilings_api
 from app.api import contracts as contracts_api
 from app.api import declarations as declarations_api
+from app.api import ggk as ggk_api
 from app.api.app import build_app
 from app.api.deps import Service
 from app.backoffice.service import BackOffice
@@ -37,12 +40,13 @@ from app.cli import ceilings as ceilings_cli
 from app.cli import codelists as codelists_cli
 from app.cli import contracts as contracts_cli
 from app.cli import examples as examples_cli
+from app.cli import ggk as ggk_cli
 from app.cli import harness as harness_cli
 from app.cli import main as cli
 from app.cli import service as service_cli
 from app.cli import users as users_cli
 from app.cli import validate as validate_cli
-from app.clock import Clock, clock_for
+from app.clock import Clock, SystemClock, clock_for
 from app.config import Settings
 from app.db.base import Base, make_engine, session_factory
 from app.db.migrate import ensure_current
@@ -69,12 +73,19 @@ from app.flows.requests.flow import (
     Jw320Flow,
     referenced_dates,
 )
+from app.ggk import models as ggk_models
+from app.ggk import store as ggk_store
+from app.ggk.channel import Envelopes, GgkDispatcher, GgkTransportLog
+from app.ggk.config import GgkSettings
+from app.ggk.delivery import Deliverer
+from app.ggk.inbound import GgkInbound
+from app.ggk.service import Ggk
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
 from app.reference.contracts import load_demo_contracts
 from app.ui import demo as ui_demo
 from app.ui import web
-from app.ui.core import Hooks, UiContext, UiSettings
+from app.ui.core import FailedDelivery, Hooks, UiContext, UiSettings
 
 # Every table module, so `Base.metadata` knows all tables (Alembic, tests).
 MODEL_MODULES = (
@@ -86,6 +97,7 @@ MODEL_MODULES = (
     declaration_models,
     budget_models,
     account_models,
+    ggk_models,
 )
 
 
@@ -104,6 +116,10 @@ class Wiring:
     pre_create_checks: Sequence[PreCreateCheck] = field(
         default_factory=lambda: (financing.check_planned, ceilings.check_planned)
     )
+    # The GGk channel's settings (None: from the environment) and whether the app delivers the
+    # outbox itself while it serves (`ijw ggk deliver` can do it in a process of its own).
+    ggk: GgkSettings | None = None
+    deliver_in_background: bool = True
 
 
 def header_rule_list() -> tuple[HeaderRule, ...]:
@@ -138,38 +154,83 @@ ROUTERS: tuple[APIRouter, ...] = (
     autoalloc_api.router,
     backoffice_api.router,
     backoffice_api.clock_router,
+    ggk_api.router,
 )
 
 
-def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> Service:
-    """The service on a migrated database: engine, flows, intake, outbound path, back office."""
+def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> tuple[Service, Ggk]:
+    """The service on a migrated database: engine, flows, intake, outbound path, back office,
+    and the GGk channel beside the feeds (its dispatcher hands both paths their messages)."""
     engine = make_engine(settings.database_url)
     ensure_current(engine)
     factory = session_factory(engine)
+    ggk_settings = wiring.ggk or GgkSettings()
+    wall = SystemClock()  # envelope times and retries are real time, whatever "today" is pinned
+    envelopes = Envelopes(ggk_settings, wall)
+    dispatcher = GgkDispatcher(envelopes, ggk_settings)
     flows = Flows()
     rules = header_rule_list()
-    outbound = Outbound(flows, rules, settings, clock)
+    outbound = Outbound(flows, rules, settings, clock, dispatcher)
     register_flows(flows, outbound, wiring)
-    intake = Intake(factory, settings, clock, flows, rules, outbound)
+    intake = Intake(factory, settings, clock, flows, rules, outbound, dispatcher)
     backoffice = BackOffice(factory, clock, outbound, wiring.pre_create_checks)
-    return Service(settings, clock, engine, factory, intake, backoffice)
+    service = Service(
+        settings, clock, engine, factory, intake, backoffice, transport=GgkTransportLog()
+    )
+    ggk = Ggk(
+        ggk_settings,
+        GgkInbound(factory, intake, envelopes, wall),
+        Deliverer(factory, ggk_settings, wall),
+        deliver_in_background=wiring.deliver_in_background,
+    )
+    return service, ggk
 
 
 # Where other parts slot into the web interface (one per page, see app.ui.core.Hooks): GGk
 # delivery failures on Berichtenverkeer, steering reports on Plafonds, contract-set versions on
 # Contracten, and `actor=True` once the back-office services record the user themselves.
-UI_HOOKS = Hooks()
+def ggk_failures(session: Session, gemeente: str) -> list[FailedDelivery]:
+    """Berichtenverkeer's failed deliveries: messages of the gemeente the GGk chain reported lost
+    (a Fo01 about them), with the chain's code and text."""
+    return [
+        FailedDelivery(
+            message_id=message.id,
+            message_type=message.message_type or "",
+            counterpart=message.receiver or "",
+            failed_at=entry.updated_at.isoformat(),
+            code=entry.code or "",
+            text=entry.text or "",
+        )
+        for entry, message in ggk_store.failed_for(session, gemeente)
+    ]
+
+
+UI_HOOKS = Hooks(delivery_failures=ggk_failures)
 
 
 def create_app(
     settings: Settings | None = None, clock: Clock | None = None, wiring: Wiring | None = None
 ) -> FastAPI:
-    """The HTTP service; refuses to start on a database that is not fully migrated."""
+    """The HTTP service; refuses to start on a database that is not fully migrated.  While it
+    serves, it delivers the GGk outbox when IJW_GGK_URL is set."""
     settings = settings or Settings()
     clock = clock or clock_for(settings.fixed_today)
-    svc = build_service(settings, clock, wiring or Wiring())
-    app = build_app(svc, ROUTERS)
-    ui = UiContext(svc.factory, svc.clock, svc.backoffice, UiSettings.from_env(), UI_HOOKS)
+    service, ggk = build_service(settings, clock, wiring or Wiring())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        ggk.start()
+        try:
+            yield
+        finally:
+            ggk.stop()
+
+    app = build_app(service, ROUTERS, lifespan)
+    app.add_middleware(ggk_api.SoapBodyLimit)  # outermost: the GGk's 25 MB answer is SOAP
+    app.state.ggk = ggk
+    ui = UiContext(
+        service.factory, service.clock, service.backoffice, UiSettings.from_env(), UI_HOOKS
+    )
     web.mount(app, ui)
     return app
 
@@ -178,7 +239,7 @@ def demo_web(settings: Settings) -> list[str]:
     """Demo traffic through the service (on its own moving clock) and the demo users."""
     today = clock_for(settings.fixed_today).today()
     clock = ui_demo.DemoClock(today)
-    svc = build_service(settings, clock, Wiring())
+    svc, _ = build_service(settings, clock, Wiring())
     loaded = ui_demo.load_traffic(
         ui_demo.Parts(svc.intake, svc.backoffice, svc.factory), clock, today
     )
@@ -204,6 +265,7 @@ CLI_GROUPS: tuple[cli.Group, ...] = (
     contracts_cli.register,
     ceilings_cli.register,
     users_cli.register,
+    ggk_cli.register,
 )
 
 

@@ -34,6 +34,15 @@ def main() -> int:
         ["flows_bench.py", "--clients", "50" if args.quick else "500", *pg],
         ["soak_bench.py", *(["--rounds", "2", "--prestaties", "2000"] if args.quick else [])],
         ["ui_bench.py", "--rounds", "2" if args.quick else "5", *pg],
+        [
+            "ggk_bench.py",
+            *pg,
+            *(
+                ["--messages", "50", "--entries", "50", "--prestaties", "2000"]
+                if args.quick
+                else []
+            ),
+        ],
     ]
     status = 0
     env = {k: v for k, v in os.environ.items() if k != "IJW_TEST_POSTGRES_URL"}

@@ -104,10 +104,9 @@ class Api:
         from app.clock import SystemClock
         from app.db.base import session_factory, transaction
         from app.exchange.parties import add_party
-        from app.ijw.catalogue import Role
 
         with transaction(session_factory(self.engine)) as s:
-            _, token = add_party(s, Role(role), code, name, SystemClock())
+            _, token = add_party(s, role, code, name, SystemClock())
         return token
 
     def post(self, token: str, body: bytes, **kw):

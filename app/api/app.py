@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import Response
@@ -54,8 +55,9 @@ def _checked_out(engine: Engine) -> int:
     return pool.checkedout() if isinstance(pool, QueuePool) else 0
 
 
-def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
-    """The app around a built service, serving `routers`."""
+def build_app(svc: Service, routers: Sequence[APIRouter], lifespan: Any = None) -> FastAPI:
+    """The app around a built service, serving `routers`; `lifespan` (an async context manager
+    factory) runs background work such as a delivery worker while the app serves."""
     # Swagger UI and ReDoc from assets in the package (an intranet has no CDN).
     app = FastAPIOffline(
         title="iJw 3.2 service",
@@ -63,6 +65,7 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
         description=DESCRIPTION,
         openapi_tags=TAGS,
         generate_unique_id_function=openapi.operation_id,
+        lifespan=lifespan,
     )
     app.state.service = svc
 

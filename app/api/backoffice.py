@@ -23,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from app.api.berichten import HopOut
 from app.api.deps import (
     ApiError,
     CallerDep,
@@ -46,6 +47,7 @@ from app.backoffice.service import (
     StateName,
     woonplaats_deadline,
 )
+from app.exchange.channels import Hop, TransportLog
 from app.flows.allocations.planning import Content, Order
 from app.flows.allocations.store import Allocation
 from app.flows.requests import store as requests
@@ -279,11 +281,17 @@ class AllocationOut(BaseModel):
     leading: Version | None
     rejected_version: RejectedVersion | None
     deliveries: list[DeliveryOut]
+    delivery: HopOut | None = Field(
+        default=None,
+        description="the GGk delivery of the JW301 we sent last (absent when it went to the "
+        "feed only): queued, delivered, answered, or failed with the chain's Fo01 code",
+    )
     cursor: str
 
     @classmethod
-    def of(cls, s: AllocationState) -> AllocationOut:
+    def of(cls, s: AllocationState, hops: dict[int, list[Hop]] | None = None) -> AllocationOut:
         h, latest = s.history, s.latest
+        delivery = _last_delivery(hops, latest.message_id if latest is not None else None)
         return cls(
             toewijzingnummer=h.nummer,
             bsn=h.bsn,
@@ -307,8 +315,22 @@ class AllocationOut(BaseModel):
                 )
                 for d in s.deliveries
             ],
+            delivery=delivery,
             cursor=str(h.change_seq),
         )
+
+
+def _last_delivery(hops: dict[int, list[Hop]] | None, message_id: int | None) -> HopOut | None:
+    """The newest outbound delivery of a message, if a channel other than the feed has one."""
+    out = [h for h in (hops or {}).get(message_id or 0, []) if h.direction == "out"]
+    return HopOut.of(out[-1]) if out else None
+
+
+def _hops(
+    session: Session, transport: TransportLog, states: list[AllocationState]
+) -> dict[int, list[Hop]]:
+    """What the channels know of the JW301s that carried these allocations' latest versions."""
+    return transport.hops(session, [st.latest.message_id for st in states if st.latest])
 
 
 _RETOUR: dict[str, Literal["pending", "accepted", "rejected"]] = {
@@ -354,6 +376,14 @@ class AnswerOut(BaseModel):
     woonplaatsbeginsel: str | None
     sent_on: date
     status: str
+    delivered: bool = Field(
+        default=True,
+        description="false when the JW319 never reached the provider (a Fo01 from the GGk "
+        "chain, see `delivery`)",
+    )
+    delivery: HopOut | None = Field(
+        default=None, description="the GGk delivery of this JW319, when it took the GGk"
+    )
 
 
 class RequestOut(BaseModel):
@@ -417,8 +447,12 @@ class DueItems(BaseModel):
     soon: list[DueOut]
 
 
-def _request(session: Session, r: Request, today: date) -> RequestOut:
+def _request(
+    session: Session, r: Request, today: date, transport: TransportLog | None = None
+) -> RequestOut:
     due = deadlines.due(r.due_date, today)
+    answers = requests.answers_of(session, r.id)
+    hops = transport.hops(session, [a.message_id for a in answers]) if transport else {}
     return RequestOut(
         id=r.id,
         kind=r.kind,
@@ -446,8 +480,10 @@ def _request(session: Session, r: Request, today: date) -> RequestOut:
                 woonplaatsbeginsel=a.woonplaatsbeginsel,
                 sent_on=a.sent_on,
                 status=a.status,
+                delivered=not any(h.failed for h in hops.get(a.message_id, [])),
+                delivery=_last_delivery(hops, a.message_id),
             )
-            for a in requests.answers_of(session, r.id)
+            for a in answers
         ],
     )
 
@@ -486,7 +522,7 @@ def list_requests(
         page = page_of(rows, limit, lambda r: str(r.id), lambda r: r)
     return RequestList(
         today=today,
-        items=[_request(s, r, today) for r in page.items],
+        items=[_request(s, r, today, svc.transport) for r in page.items],
         next_cursor=page.next_cursor,
         has_more=page.has_more,
     )
@@ -507,7 +543,7 @@ def get_request(
     r = requests.request_by_id(s, party.code, request_id)
     if r is None:
         raise not_found(f"request {request_id}")
-    return _request(s, r, svc.clock.today())
+    return _request(s, r, svc.clock.today(), svc.transport)
 
 
 @router.post(
@@ -537,7 +573,7 @@ async def answer_request(
         raise _refused(result)
     assert isinstance(result, Answered)
     with svc.factory() as s:
-        verzoek = _request(s, result.request, svc.clock.today())
+        verzoek = _request(s, result.request, svc.clock.today(), svc.transport)
     return Answered201(
         message_id=result.message_id,
         identificatie=result.identificatie,
@@ -564,7 +600,10 @@ def list_allocations(
     rows = svc.backoffice.allocations(
         s, party.code, aanbieder=aanbieder, bsn=bsn, state=state, limit=limit + 1, after=after
     )
-    page = page_of(rows, limit, lambda st: str(st.history.nummer), AllocationOut.of)
+    hops = _hops(s, svc.transport, rows[:limit])
+    page = page_of(
+        rows, limit, lambda st: str(st.history.nummer), lambda st: AllocationOut.of(st, hops)
+    )
     return AllocationList(
         today=svc.clock.today(),
         items=page.items,
@@ -588,7 +627,8 @@ def allocation_changes(
     limit: int = Query(100, ge=1, le=500),
 ) -> AllocationChanges:
     changed = svc.backoffice.changes(s, party.code, cursor_value(since), limit + 1)
-    items = [AllocationOut.of(st) for st in changed[:limit]]
+    hops = _hops(s, svc.transport, changed[:limit])
+    items = [AllocationOut.of(st, hops) for st in changed[:limit]]
     return AllocationChanges(
         items=items,
         next_cursor=items[-1].cursor if items else since,
@@ -604,7 +644,7 @@ def get_allocation(
     if st is None:
         raise not_found(f"allocation {nummer}")
     return AllocationDetail(
-        **AllocationOut.of(st).model_dump(),
+        **AllocationOut.of(st, _hops(s, svc.transport, [st])).model_dump(),
         versions=[Version.of(v) for v in st.history.versions],
     )
 
@@ -635,11 +675,13 @@ async def create_allocations(
     if isinstance(result, Refusal):
         raise _refused(result)
     assert isinstance(result, Created)
+    with svc.factory() as s:
+        hops = _hops(s, svc.transport, result.allocations)
     return Created201(
         message_id=result.message_id,
         identificatie=result.identificatie,
         toewijzingen=sorted(
-            (AllocationOut.of(st) for st in result.allocations),
+            (AllocationOut.of(st, hops) for st in result.allocations),
             key=lambda a: a.toewijzingnummer,
         ),
         warnings=result.warnings,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import (
     ApiError,
@@ -18,6 +18,7 @@ from app.api.deps import (
     not_found,
 )
 from app.exchange import feed, log
+from app.exchange.channels import Hop
 from app.exchange.models import MessageRecord
 
 router = APIRouter(prefix="/v1/berichten", tags=["berichten"])
@@ -34,6 +35,37 @@ XSD errors, 403 IB002 header does not name the caller, 403 IB008 role may not se
 A byte-identical resend gets the stored answer and changes nothing."""
 
 
+class HopOut(BaseModel):
+    """How a message travelled on a channel other than the feed (the GGk): the envelope that
+    brought it in, or a delivery of it with its state."""
+
+    channel: str
+    direction: str = Field(description="in: it came in this way; out: a delivery of it")
+    kind: str = Field(description="Di01 | Du01 | Fo01")
+    referentienummer: str | None
+    crossrefnummer: str | None
+    state: str = Field(description="received | queued | delivered | answered | failed")
+    attempts: int
+    code: str | None
+    text: str | None
+    at: datetime | None
+
+    @classmethod
+    def of(cls, hop: Hop) -> HopOut:
+        return cls(
+            channel=hop.channel,
+            direction=hop.direction,
+            kind=hop.kind,
+            referentienummer=hop.reference,
+            crossrefnummer=hop.cross_reference,
+            state=hop.state,
+            attempts=hop.attempts,
+            code=hop.code,
+            text=hop.text,
+            at=hop.at,
+        )
+
+
 class Message(BaseModel):
     """A message in a feed: the log row and its raw XML."""
 
@@ -48,9 +80,16 @@ class Message(BaseModel):
     answers: int | None
     received_at: datetime
     xml: str
+    channel: str = Field(
+        description="how it came in: ggk (in an envelope), api (posted, or made by the back "
+        "office), built (a retour or JW325 we built)"
+    )
+    transport: list[HopOut] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, rec: MessageRecord) -> Message:
+    def of(cls, rec: MessageRecord, hops: list[Hop] | None = None) -> Message:
+        hops = hops or []
+        arrived = next((h.channel for h in hops if h.direction == "in" and h.kind != "Fo01"), None)
         return cls(
             message_id=rec.id,
             message_type=rec.message_type,
@@ -63,6 +102,8 @@ class Message(BaseModel):
             answers=rec.answers_id,
             received_at=rec.received_at,
             xml=rec.raw.decode("utf-8", errors="replace"),
+            channel=arrived or ("built" if rec.direction == "out" else "api"),
+            transport=[HopOut.of(h) for h in hops],
         )
 
 
@@ -151,6 +192,7 @@ async def post_bericht(request: Request, party: CallerDep, svc: ServiceDep) -> R
 def poll(
     party: CallerDep,
     s: SessionDep,
+    svc: ServiceDep,
     since: str = Query("0", description="cursor from a previous page; 0 = from the start"),
     limit: int = Query(100, ge=1, le=feed.MAX_PAGE),
 ) -> FeedPage:
@@ -161,18 +203,28 @@ def poll(
     """
     found = feed.poll(s, party, cursor_value(since), limit + 1)
     items = found[:limit]
+    hops = svc.transport.hops(s, [i.record.id for i in items])
     return FeedPage(
-        items=[FeedItem(cursor=i.cursor, **Message.of(i.record).model_dump()) for i in items],
+        items=[
+            FeedItem(cursor=i.cursor, **Message.of(i.record, hops.get(i.record.id)).model_dump())
+            for i in items
+        ],
         next_cursor=items[-1].cursor if items else since,
         has_more=len(found) > limit,
     )
 
 
 @router.get("/{message_id}", summary="One message you sent or received, with our answer")
-def get_bericht(message_id: MessageId, party: CallerDep, s: SessionDep) -> MessageDetail:
+def get_bericht(
+    message_id: MessageId, party: CallerDep, s: SessionDep, svc: ServiceDep
+) -> MessageDetail:
+    """The message log entry: verdict, findings, our answer, how it came and how it left."""
     rec = log.message_of(s, party, message_id)
     if rec is None:
         raise not_found(f"message {message_id}")
+    hops = svc.transport.hops(s, [rec.id]).get(rec.id)
     return MessageDetail(
-        **Message.of(rec).model_dump(), findings=list(rec.findings or []), answer_id=rec.answer_id
+        **Message.of(rec, hops).model_dump(),
+        findings=list(rec.findings or []),
+        answer_id=rec.answer_id,
     )

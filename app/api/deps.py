@@ -6,7 +6,7 @@ Routes take them as `Annotated` aliases: `ServiceDep`, `SessionDep`, `CallerDep`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
@@ -19,6 +19,7 @@ from app.backoffice.service import BackOffice
 from app.clock import Clock
 from app.config import Settings
 from app.exchange import parties
+from app.exchange.channels import NoTransportLog, TransportLog
 from app.exchange.intake import Intake
 from app.exchange.models import Party
 from app.ijw.catalogue import Role
@@ -34,6 +35,8 @@ class Service:
     factory: sessionmaker[Session]
     intake: Intake
     backoffice: BackOffice
+    # what the delivery channels know of a message (the GGk envelopes), for the message log
+    transport: TransportLog = field(default_factory=NoTransportLog)
 
 
 INT32_MAX = 2_147_483_647  # ids and sequence numbers are 32-bit integer columns

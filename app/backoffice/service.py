@@ -42,7 +42,15 @@ from app.ijw.rules.catalogue import RULES
 from app.reference import deadlines
 
 StateName = Literal[
-    "sent", "acknowledged", "rejected", "started", "stopped", "ended", "withdrawn", "deleted"
+    "undelivered",
+    "sent",
+    "acknowledged",
+    "rejected",
+    "started",
+    "stopped",
+    "ended",
+    "withdrawn",
+    "deleted",
 ]
 STATES: tuple[str, ...] = get_args(StateName)
 
@@ -65,13 +73,16 @@ class AllocationState:
 
 
 def state_of(session: Session, history: History, gemeente: str, today: date) -> AllocationState:
-    """One state per allocation, first match wins: rejected (the provider refused the version
-    we sent last, or every version), deleted (13), withdrawn (last change shortened it with a
-    reason of JZ002 02-11 or 14), ended (Einddatum passed), stopped (its latest start has a
-    stop), started, acknowledged (JW302 without codes), sent (no JW302 yet)."""
+    """One state per allocation, first match wins: undelivered (the JW301 we sent last never
+    reached the provider: its only channel, the GGk, reported a Fo01), rejected (the provider
+    refused the version we sent last, or every version), deleted (13), withdrawn (last change
+    shortened it with a reason of JZ002 02-11 or 14), ended (Einddatum passed), stopped (its
+    latest start has a stop), started, acknowledged (JW302 without codes), sent (no JW302 yet)."""
     leading, latest = history.leading, history.latest
     delivered = deliveries.deliveries(session, gemeente, history.nummer)
-    if leading is None or (latest is not None and latest.status == "rejected"):
+    if latest is not None and log.verdict_of(session, latest.message_id) == "undelivered":
+        state = "undelivered"
+    elif leading is None or (latest is not None and latest.status == "rejected"):
         state = "rejected"
     elif leading.deleted:
         state = "deleted"

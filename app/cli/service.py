@@ -13,6 +13,7 @@ import uvicorn
 from app import memory
 from app.cli.main import Root, db_option, fail, migrated_factory, safe_url, settings
 from app.cli.protocol import ProblemH11Protocol
+from app.cli.tls import server_options
 from app.clock import SystemClock, clock_for
 from app.config import Settings, state_dir
 from app.db.base import make_engine, session_factory, transaction
@@ -78,12 +79,31 @@ def register(sub: Any, root: Root) -> None:
     """Add serve, db, party and demo."""
 
     def cmd_serve(args: argparse.Namespace) -> int:
+        tls = tls_settings(args)
+        if isinstance(tls, str):
+            return fail(tls)
         config = settings(args)
         configure(config.log_level)
         memory.limit_arenas()
         app = root.create_app(config)
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, http=ProblemH11Protocol)
+        http = tls.pop("http", ProblemH11Protocol)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, http=http, **tls)
         return 0
+
+    def tls_settings(args: argparse.Namespace) -> dict[str, Any] | str:
+        """uvicorn's TLS options; the app learns of client certificates from the environment
+        (IJW_TLS_CLIENT_CA, IJW_GGK_ALLOWED_SUBJECTS), like every other setting."""
+        cert = getattr(args, "tls_cert", None) or os.environ.get("IJW_TLS_CERT")
+        key = getattr(args, "tls_key", None) or os.environ.get("IJW_TLS_KEY")
+        client_ca = getattr(args, "tls_client_ca", None) or os.environ.get("IJW_TLS_CLIENT_CA")
+        if client_ca and not cert:
+            return "--tls-client-ca needs --tls-cert (client certificates need TLS)"
+        if client_ca:
+            os.environ["IJW_TLS_CLIENT_CA"] = client_ca
+        subjects = getattr(args, "tls_allowed_subject", None)
+        if subjects:
+            os.environ["IJW_GGK_ALLOWED_SUBJECTS"] = ";".join(subjects)
+        return server_options(cert, key, client_ca, getattr(args, "tls_require_client_cert", False))
 
     def cmd_db_upgrade(args: argparse.Namespace) -> int:
         config = settings(args)
@@ -96,7 +116,7 @@ def register(sub: Any, root: Root) -> None:
         try:
             with transaction(factory) as session:
                 party, token = parties.add_party(
-                    session, Role(args.role), args.code, args.name or "", SystemClock()
+                    session, args.role, args.code, args.name or "", SystemClock()
                 )
                 print(f"added {party.role} {party.code} {party.name}".rstrip())
         except parties.PartyError as exc:
@@ -155,6 +175,26 @@ def register(sub: Any, root: Root) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", choices=[x.lower() for x in LEVELS], help="(IJW_LOG_LEVEL)")
     db_option(p)
+    tls = p.add_argument_group("TLS (docs/ggk.md)")
+    tls.add_argument("--tls-cert", help="server certificate (PEM); $IJW_TLS_CERT")
+    tls.add_argument("--tls-key", help="its private key (PEM); $IJW_TLS_KEY")
+    tls.add_argument(
+        "--tls-client-ca",
+        help="CA bundle that signs client certificates: the GGk endpoint then requires one "
+        "(two-way TLS) instead of a ggk token; $IJW_TLS_CLIENT_CA",
+    )
+    tls.add_argument(
+        "--tls-allowed-subject",
+        action="append",
+        metavar="DN",
+        help="a client certificate subject allowed to call the GGk endpoint, e.g. "
+        "'CN=ggk.example.nl,O=Inlichtingenbureau' (repeatable); $IJW_GGK_ALLOWED_SUBJECTS",
+    )
+    tls.add_argument(
+        "--tls-require-client-cert",
+        action="store_true",
+        help="refuse every TLS connection without a valid client certificate",
+    )
     p.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db", required=True)
@@ -165,8 +205,12 @@ def register(sub: Any, root: Root) -> None:
     party = sub.add_parser("party", help="parties and their API tokens")
     psub = party.add_subparsers(dest="party", required=True)
     p = psub.add_parser("add", help="add a party; prints its API token as the last line")
-    p.add_argument("--role", required=True, choices=[str(r) for r in Role])
-    p.add_argument("--code", required=True, help="CBS gemeentecode (4 digits) or AGB (8 digits)")
+    p.add_argument("--role", required=True, choices=list(parties.ROLES))
+    p.add_argument(
+        "--code",
+        required=True,
+        help="CBS gemeentecode (4 digits), AGB (8 digits), or the chain's name (ggk: e.g. GGK)",
+    )
     p.add_argument("--name", default="")
     db_option(p)
     p.set_defaults(func=cmd_party_add)

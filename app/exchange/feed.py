@@ -32,6 +32,16 @@ def append(session: Session, party: Party, message: MessageRecord, now: datetime
     return entry
 
 
+def holds(session: Session, party: Party, message: MessageRecord) -> bool:
+    """Whether the message is in the party's feed (a channel asks before it reports it lost)."""
+    found = session.scalar(
+        select(FeedEntry.id)
+        .where(FeedEntry.party_id == party.id, FeedEntry.message_id == message.id)
+        .limit(1)
+    )
+    return found is not None
+
+
 @dataclass(frozen=True)
 class FeedItem:
     """One polled message."""

@@ -57,6 +57,17 @@ class Note:
         return out
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """How an inbound message reached us when not by a direct `POST /v1/berichten`: the
+    channel (e.g. "ggk") and that channel's own reference of the delivery (the envelope's
+    referentienummer), so what we send back can name it."""
+
+    channel: str
+    reference: str
+    cross_reference: str | None = None
+
+
 @dataclass
 class Context:
     """Everything a flow needs to judge and apply one message, inside one transaction."""
@@ -69,6 +80,7 @@ class Context:
     clock: Clock
     settings: Settings
     notes: list[Note] = field(default_factory=list)
+    arrival: Arrival | None = None  # None: posted directly (or built by us)
 
     @property
     def today(self) -> date:

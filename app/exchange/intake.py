@@ -13,6 +13,7 @@ here speaks HTTP: an `Answer` carries the status, media type and body the API re
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from app.clock import Clock
 from app.config import Settings
 from app.db.base import transaction
 from app.exchange import feed, log, parties
-from app.exchange.flow import GEMEENTE_SENDS, Context, Flows
+from app.exchange.channels import Dispatcher, FeedDispatcher
+from app.exchange.flow import GEMEENTE_SENDS, Arrival, Context, Flows
 from app.exchange.header_rules import HeaderRule, judge_header
 from app.exchange.models import MessageRecord, Party
 from app.exchange.outbound import Outbound, Refused, refuse_by_rules, store_receipt
@@ -76,6 +78,25 @@ class Answer:
             resend=resend,
         )
 
+    @property
+    def refusal_code(self) -> str | None:
+        """The code of a refusal (`IB014`, `IB002`, `REFUSED`, ...); None when answered 200."""
+        if self.status < 400:
+            return None
+        code = json.loads(self.body).get("code")
+        return str(code) if code is not None else None
+
+
+@dataclass
+class Posted:
+    """A posted message after level 1, read outside any transaction: the parsed message or
+    why it was rejected."""
+
+    data: bytes
+    digest: str
+    message: model.Message | None
+    rejection: xml.Rejection | None
+
 
 # Level-1 refusals: kind -> (HTTP status, channel code) (spec §3a; GGK/VECOZO code lists).
 _REJECTION = {
@@ -98,6 +119,7 @@ class Intake:
         flows: Flows,
         header_rules: Sequence[HeaderRule],
         outbound: Outbound,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.factory = factory
         self.settings = settings
@@ -105,57 +127,83 @@ class Intake:
         self.flows = flows
         self.header_rules = tuple(header_rules)
         self.outbound = outbound
+        self.dispatcher: Dispatcher = dispatcher or FeedDispatcher()
         self.versions = Versions(xsd=settings.outbound_xsd_version, xslt=settings.xslt_version)
 
-    # -- entry point -------------------------------------------------------------------------
+    # -- entry points ------------------------------------------------------------------------
     def receive(self, caller_id: int, data: bytes) -> Answer:
         """Process one posted message from the party `caller_id`; everything or nothing commits."""
-        digest = log.sha256(data)
-        rejection: xml.Rejection | None = None
-        message: model.Message | None = None
+        posted = self.read(data)
+        with transaction(self.factory) as session:
+            return self.process(session, caller_id, posted)
+
+    @staticmethod
+    def read(data: bytes) -> Posted:
+        """Level 1 (parse, identify, XSD) of posted bytes, outside any transaction."""
         try:
             info, tree = xml.read(data)
             message = model.to_model(tree, info)
             del tree  # the message keeps it until the level-2 rules ran (TR358 reads raw text)
         except xml.Rejection as exc:
-            rejection = exc
-        with transaction(self.factory) as session:
-            caller = session.get(Party, caller_id)
-            assert caller is not None
-            counterpart = self._counterpart(session, caller, message)
-            parties.lock(session, [caller, counterpart])
-            previous = log.previous_answered(session, caller, digest)
-            if previous is not None:
-                _log.info("resend answered from the log", extra={"message_id": previous.id})
-                return Answer.of(previous, resend=True)
-            if rejection is not None or message is None:
-                assert rejection is not None
-                return self._refuse_level1(session, caller, data, digest, rejection)
-            refusal = self._authorise(caller, counterpart, message.info, message)
-            if refusal is not None:
-                return self._refuse(session, caller, data, digest, message, *refusal)
-            assert counterpart is not None
-            record = log.inbound(
-                session,
-                caller=caller,
-                counterpart=counterpart,
-                data=data,
-                message=message,
-                now=self.clock.now(),
-                digest=digest,
-            )
-            ctx = Context(session, caller, counterpart, message, record, self.clock, self.settings)
-            findings = [f.as_dict() for f in engine.check(message)]
-            message.tree = None  # free the source tree: the rest works on the parsed model
-            name = message.name
-            if name in HEEN_WITH_RETOUR:
-                return self._heen(ctx, findings)
-            if name == "JW323":
-                return self._declaration(ctx, findings)
-            if name in GEMEENTE_SENDS:
-                self.outbound.judge(ctx, findings)
-                return Answer.of(record)
-            return self._provider_retour(ctx, findings)
+            return Posted(data, log.sha256(data), None, exc)
+        return Posted(data, log.sha256(data), message, None)
+
+    def process(
+        self, session: Session, caller_id: int, posted: Posted, arrival: Arrival | None = None
+    ) -> Answer:
+        """Process a read message from `caller_id` inside the caller's transaction (a channel
+        adapter records its own envelope in the same one); `arrival` says how it came in."""
+        data, digest, message, rejection = (
+            posted.data,
+            posted.digest,
+            posted.message,
+            posted.rejection,
+        )
+        caller = session.get(Party, caller_id)
+        assert caller is not None
+        counterpart = self._counterpart(session, caller, message)
+        parties.lock(session, [caller, counterpart])
+        previous = log.previous_answered(session, caller, digest)
+        if previous is not None:
+            _log.info("resend answered from the log", extra={"message_id": previous.id})
+            return Answer.of(previous, resend=True)
+        if rejection is not None or message is None:
+            assert rejection is not None
+            return self._refuse_level1(session, caller, data, digest, rejection)
+        refusal = self._authorise(caller, counterpart, message.info, message)
+        if refusal is not None:
+            return self._refuse(session, caller, data, digest, message, *refusal)
+        assert counterpart is not None
+        record = log.inbound(
+            session,
+            caller=caller,
+            counterpart=counterpart,
+            data=data,
+            message=message,
+            now=self.clock.now(),
+            digest=digest,
+        )
+        ctx = Context(
+            session,
+            caller,
+            counterpart,
+            message,
+            record,
+            self.clock,
+            self.settings,
+            arrival=arrival,
+        )
+        findings = [f.as_dict() for f in engine.check(message)]
+        message.tree = None  # free the source tree: the rest works on the parsed model
+        name = message.name
+        if name in HEEN_WITH_RETOUR:
+            return self._heen(ctx, findings)
+        if name == "JW323":
+            return self._declaration(ctx, findings)
+        if name in GEMEENTE_SENDS:
+            self.outbound.judge(ctx, findings)
+            return Answer.of(record)
+        return self._provider_retour(ctx, findings)
 
     # -- level 1 and authorisation -----------------------------------------------------------
     @staticmethod
@@ -337,9 +385,8 @@ class Intake:
         rec.retour_codes, rec.findings = codes, decision.findings
         log.complete(rec, verdict=verdict, status=200, media_type=log.XML, body=body)
         rec.answer_id = out.id
-        feed.append(
-            ctx.session, ctx.caller, out, ctx.now
-        )  # the sender can fetch it after a timeout
+        # To the sender (its feed by default: it can fetch the retour after a timeout).
+        self.dispatcher.dispatch(ctx, ctx.caller, out)
         feed.append(ctx.session, ctx.counterpart, rec, ctx.now)  # the gemeente sees what came in
         _log.info(
             "answered",

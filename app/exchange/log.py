@@ -110,6 +110,17 @@ def complete(
     record.response_media_type, record.response_body = media_type, body
 
 
+def verdict_of(session: Session, message_id: int) -> str | None:
+    """The verdict of one logged message."""
+    return session.scalar(select(MessageRecord.verdict).where(MessageRecord.id == message_id))
+
+
+def undelivered(record: MessageRecord) -> None:
+    """A message we sent that its only channel reports lost (e.g. a Fo01 from the GGk chain): it
+    never reached the addressee, so no retour is linked to it and nobody chases one."""
+    record.verdict = "undelivered"
+
+
 def refused(
     session: Session,
     *,

@@ -62,6 +62,7 @@ class MessageRecord(Base):
     raw: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # accepted | rejected | partially_accepted | refused (level 1/authorisation, nothing received)
+    # | sent (a gemeente's message, a retour we built) | received | undelivered (channel lost it)
     verdict: Mapped[str] = mapped_column(String(24))
     retour_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # header-level codes
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.config import Settings
 from app.exchange import feed, log
+from app.exchange.channels import Dispatcher
 from app.exchange.flow import GEMEENTE_SENDS, Context, Flows, Note
 from app.exchange.header_rules import HeaderRule, judge_header
 from app.exchange.models import MessageRecord, Party
@@ -61,9 +62,15 @@ class Outbound:
     """Builds, checks, logs and forwards the gemeente's messages (one instance per service)."""
 
     def __init__(
-        self, flows: Flows, header_rules: Sequence[HeaderRule], settings: Settings, clock: Clock
+        self,
+        flows: Flows,
+        header_rules: Sequence[HeaderRule],
+        settings: Settings,
+        clock: Clock,
+        dispatcher: Dispatcher | None = None,
     ) -> None:
         self.flows = flows
+        self.dispatcher = dispatcher  # None: the provider's feed
         self.header_rules = tuple(header_rules)
         self.settings = settings
         self.clock = clock
@@ -141,7 +148,7 @@ class Outbound:
             return refuse_by_rules(ctx, problems)
         if apply is not None:
             apply()
-        store_receipt(ctx, "sent")
+        store_receipt(ctx, "sent", self.dispatcher)
         return Sent(ctx.record, list(ctx.notes))
 
 
@@ -168,8 +175,9 @@ def refuse_by_rules(ctx: Context, problems: list[dict[str, Any]]) -> Refused:
     return Refused(422, "REFUSED", text, problems, rec)
 
 
-def store_receipt(ctx: Context, verdict: str) -> None:
-    """Complete the log row with a JSON receipt and put the message in the other party's feed."""
+def store_receipt(ctx: Context, verdict: str, dispatcher: Dispatcher | None = None) -> None:
+    """Complete the log row with a JSON receipt and hand the message to the other party: to
+    its feed, or through `dispatcher` (the channels a gemeente's message leaves by)."""
     rec = ctx.record
     body = json.dumps(
         {
@@ -183,7 +191,10 @@ def store_receipt(ctx: Context, verdict: str) -> None:
     ).encode()
     log.complete(rec, verdict=verdict, status=200, media_type=log.JSON, body=body)
     if ctx.counterpart is not None:
-        feed.append(ctx.session, ctx.counterpart, rec, ctx.now)
+        if dispatcher is not None:
+            dispatcher.dispatch(ctx, ctx.counterpart, rec)
+        else:
+            feed.append(ctx.session, ctx.counterpart, rec, ctx.now)
     log_.info(
         "stored",
         extra={

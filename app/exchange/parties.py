@@ -15,7 +15,16 @@ from app.clock import Clock
 from app.exchange.models import Party
 from app.ijw.catalogue import Role
 
-_CODE = {Role.GEMEENTE: re.compile(r"[0-9]{4}"), Role.AANBIEDER: re.compile(r"[0-9]{8}")}
+# The transport chain (the GGk) is a party too: it authenticates its calls to the GGk endpoint
+# with a token where TLS client certificates are off, and may do nothing else.
+GGK_ROLE = "ggk"
+ROLES = (Role.GEMEENTE.value, Role.AANBIEDER.value, GGK_ROLE)
+
+_CODE = {
+    Role.GEMEENTE.value: (re.compile(r"[0-9]{4}"), "exactly 4 digits"),
+    Role.AANBIEDER.value: (re.compile(r"[0-9]{8}"), "exactly 8 digits"),
+    GGK_ROLE: (re.compile(r"[A-Z][A-Z0-9]{1,7}"), "2 to 8 capitals or digits"),
+}
 
 
 class PartyError(ValueError):
@@ -28,12 +37,14 @@ def token_hash(token: str) -> str:
 
 
 def add_party(
-    session: Session, role: Role, code: str, name: str, clock: Clock
+    session: Session, role: Role | str, code: str, name: str, clock: Clock
 ) -> tuple[Party, str]:
     """Create a party and return it with its new API token (only the hash is stored)."""
-    if not _CODE[role].fullmatch(code):
-        digits = 4 if role is Role.GEMEENTE else 8
-        raise PartyError(f"a {role} code has exactly {digits} digits, got {code!r}")
+    if str(role) not in _CODE:
+        raise PartyError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+    pattern, shape = _CODE[str(role)]
+    if not pattern.fullmatch(code):
+        raise PartyError(f"a {role} code has {shape}, got {code!r}")
     if session.scalar(select(Party).where(Party.code == code)) is not None:
         raise PartyError(f"party {code} already exists")
     token = new_token()

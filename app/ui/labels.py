@@ -24,6 +24,7 @@ ALLOCATION_STATES = {
     "ended": "Afgelopen",
     "withdrawn": "Ingetrokken",
     "deleted": "Verwijderd",
+    "undelivered": "Niet afgeleverd (GGk)",
 }
 
 VERSION_STATUS = {"sent": "Wacht op JW302", "accepted": "Geaccepteerd", "rejected": "Afgekeurd"}

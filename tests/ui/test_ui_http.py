@@ -286,3 +286,38 @@ def test_a_region_administrator_switches_between_member_gemeenten(ui: Ui) -> Non
     assert '<option value="0363" selected>' in page and "R-UI-1" in page
     r = ui.post_form("/ui/gemeente", {"gemeente": OTHER_G}, "/ui/werkvoorraad")
     assert r.status_code == 403
+
+
+def test_berichtenverkeer_lists_what_the_ggk_chain_could_not_deliver(ui: Ui, api) -> None:
+    """The GGk hook: a Fo01 from the chain about our JW301 shows on Berichtenverkeer."""
+    from app.exchange import parties
+    from app.ggk import envelope as e
+    from app.ggk import store as ggk_store
+    from tests.ggk import support as g
+
+    chain_token = api.add_party("ggk", "GGK")
+    with transaction(session_factory(api.engine)) as s:
+        ggk_store.set_channel(s, parties.by_code(s, "12345678").id, "ggk")
+    ui.login("anna")
+    assert "IB210" not in ui.client.get("/ui/berichten").text
+    assert _allocate(ui, "3").status_code == 303
+    [di01] = g.outbox(api)
+    r = ui.client.post(
+        "/ggk/OntvangAsynchroon",
+        content=g.fo01(di01.referentienummer, "IB210"),
+        headers={
+            "Content-Type": "text/xml; charset=utf-8",
+            "SOAPAction": f'"{e.SOAP_ACTION[e.FO01]}"',
+            "Authorization": f"Bearer {chain_token}",
+        },
+    )
+    assert r.status_code == 200, r.text
+    page = ui.client.get("/ui/berichten").text
+    assert "IB210" in page and "Ontvangende organisatie onbekend" in page
+
+
+def test_every_allocation_state_has_a_dutch_label() -> None:
+    from app.backoffice.service import STATES
+    from app.ui import labels
+
+    assert set(STATES) <= set(labels.ALLOCATION_STATES)
