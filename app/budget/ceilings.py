@@ -380,10 +380,11 @@ def forecast(
         upto = date(last[0], last[1], calendar.monthrange(*last)[1])
         rate = Fraction(spent, (upto - y0).days + 1)
         out["spending_rate_per_day"] = int(rate)
-        days_needed = -(-amount // rate) if rate else None  # ceil
-        if days_needed is not None:
-            day = y0 + timedelta(days=int(days_needed) - 1)
-            out["runs_out_on"] = day.isoformat() if day <= y1 else None
+        days_needed = -(-amount // rate)  # ceil; rate > 0 here
+        # Compare day counts before making a date: a large ceiling at a small rate needs
+        # millions of days, past the last date Python can represent (that was a 500).
+        if days_needed <= (y1 - y0).days + 1:
+            out["runs_out_on"] = (y0 + timedelta(days=int(days_needed) - 1)).isoformat()
     running = 0
     for month in sorted(committed_by_month):
         value = committed_by_month[month]

@@ -39,6 +39,9 @@ VARIANTS = ("inspanning", "output", "taakgericht")
 _GEMEENTE = re.compile(r"[0-9]{4}")
 _AGB = re.compile(r"[0-9]{8}")
 _CODE = re.compile(r".*\S.*")
+# Amounts are integer cents in 64-bit columns; 10^15 cents (10 trillion euro) leaves room to
+# sum thousands of them without overflowing anything downstream.
+MAX_CENTS = 10**15
 
 
 # --------------------------------------------------------------------------- document format
@@ -85,7 +88,7 @@ class CeilingIn(_Strict):
 
     name: str = Field(min_length=1, max_length=100)
     year: int = Field(ge=2015, le=2100)
-    amount: int = Field(ge=0, description="eurocents")
+    amount: int = Field(ge=0, le=MAX_CENTS, description="eurocents")
     hard: bool = True
     aanbieders: list[str] = Field(min_length=1)
     categories: list[str] | None = Field(None, description="product categories; null = all")
