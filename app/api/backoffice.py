@@ -55,7 +55,8 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 
 class ProductIn(BaseModel):
     categorie: str = Field(pattern=r"^[0-9]{2}$")
-    code: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{5}$")
+    # LDT_ProductCode: 1-5 characters, not only whitespace (regional lists use short codes).
+    code: str | None = Field(default=None, min_length=1, max_length=5, pattern=r"\S")
 
 
 class OmvangIn(BaseModel):
