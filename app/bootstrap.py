@@ -1,7 +1,7 @@
 """The composition root: the one place that knows every flow and wires the service explicitly.
 
 It builds the flow registry (message type -> owning flow, then its extensions), the header
-rules, the pre-create checks of the back office, the API routers, the CLI command groups and the
+rules, the checks on every JW301 the gemeente sends, the API routers, the CLI command groups and the
 demo loaders.  Nothing in `app` registers itself on import; a new flow is one package and one
 line in `register_flows` below.
 
@@ -28,8 +28,9 @@ from app.api import contracts as contracts_api
 from app.api import declarations as declarations_api
 from app.api.app import build_app
 from app.api.deps import Service
+from app.backoffice import models as backoffice_models
 from app.backoffice.service import BackOffice
-from app.budget import autoalloc, ceilings, financing
+from app.budget import autoalloc, ceilings, financing, guard
 from app.budget import models as budget_models
 from app.cli import ceilings as ceilings_cli
 from app.cli import codelists as codelists_cli
@@ -67,7 +68,9 @@ from app.flows.requests.flow import (
 )
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
-from app.reference.contracts import load_demo_contracts
+from app.reference.contracts import taakgericht_contracted
+from app.reference.demo import load_demo_contracts
+from app.steering import models as steering_models
 
 # Every table module, so `Base.metadata` knows all tables (Alembic, tests).
 MODEL_MODULES = (
@@ -78,6 +81,8 @@ MODEL_MODULES = (
     delivery_models,
     declaration_models,
     budget_models,
+    backoffice_models,
+    steering_models,
 )
 
 
@@ -90,11 +95,18 @@ def metadata() -> MetaData:
 class Wiring:
     """The choices a deployment (or a test) can make when the service is built."""
 
-    # Taakgericht products (no allocation, IV096) for TR019; None: every start/stop needs one.
-    taakgericht: TaakgerichtCheck | None = None
-    # Checks run before the back office or automatic handling sends a JW301, in this order.
+    # Taakgericht products (no allocation, IV096) for TR019: by default the products a contract
+    # line has with variant taakgericht; None: every start/stop needs an allocation.
+    taakgericht: TaakgerichtCheck | None = taakgericht_contracted
+    # Checks on every JW301 the gemeente sends (back office, automatic handling, posted), in
+    # this order: profile stacking, budget ceilings, OP296 contract, OP186/OP298/OP299 consent.
     pre_create_checks: Sequence[PreCreateCheck] = field(
-        default_factory=lambda: (financing.check_planned, ceilings.check_planned)
+        default_factory=lambda: (
+            financing.check_planned,
+            ceilings.check_planned,
+            guard.check_contract,
+            guard.check_changes,
+        )
     )
 
 
@@ -109,6 +121,7 @@ def register_flows(flows: Flows, outbound: Outbound, wiring: Wiring) -> None:
     m.register("JW301", Jw301Flow())
     m.extend("JW301", HonouringJw301())  # TR379; requests honoured by the JW301
     m.extend("JW301", NoDeletionAfterPrestaties())  # TR385
+    m.extend("JW301", guard.AllocationGuard(wiring.pre_create_checks))  # on every path
     m.register("JW302", Jw302Flow())
     m.extend("JW302", HonouringJw302())
     m.register("JW305", Jw305Flow(wiring.taakgericht))
@@ -143,7 +156,8 @@ def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> Service:
     outbound = Outbound(flows, rules, settings, clock)
     register_flows(flows, outbound, wiring)
     intake = Intake(factory, settings, clock, flows, rules, outbound)
-    backoffice = BackOffice(factory, clock, outbound, wiring.pre_create_checks)
+    # The pre-create checks run in the JW301 flow (guard), so the back office needs none.
+    backoffice = BackOffice(factory, clock, outbound)
     return Service(settings, clock, engine, factory, intake, backoffice)
 
 

@@ -207,9 +207,10 @@ def plan_jw301(
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The verdict of a pre-create check: `refuse` blocks sending, `warn` is reported only."""
+    """The verdict of a pre-create check: `refuse` blocks sending, `warn` is reported, `info`
+    records what a check allowed (a ceiling override, the provider's consent)."""
 
-    level: Literal["refuse", "warn"]
+    level: Literal["refuse", "warn", "info"]
     code: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)

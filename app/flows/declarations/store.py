@@ -472,7 +472,7 @@ def prestaties_by_reference(
 
 @dataclass(frozen=True)
 class Spent:
-    """Approved cents (signed: credits negative) of one allocation, category and month."""
+    """Approved cents (signed: credits negative) of one allocation, product and month."""
 
     aanbieder: str
     gemeente: str
@@ -480,6 +480,7 @@ class Spent:
     nummer: int
     month: tuple[int, int]
     cents: int
+    code: str = ""
 
 
 def spent_in_period(
@@ -491,6 +492,7 @@ def spent_in_period(
             PrestatieLine.aanbieder,
             PrestatieLine.gemeente,
             PrestatieLine.categorie,
+            PrestatieLine.code,
             PrestatieLine.toewijzingnummer,
             PrestatieLine.periode_begin,
             PrestatieLine.debet_credit,
@@ -506,6 +508,7 @@ def spent_in_period(
             PrestatieLine.aanbieder,
             PrestatieLine.gemeente,
             PrestatieLine.categorie,
+            PrestatieLine.code,
             PrestatieLine.toewijzingnummer,
             PrestatieLine.periode_begin,
             PrestatieLine.debet_credit,
@@ -519,9 +522,21 @@ def spent_in_period(
             nummer,
             (begin.year, begin.month),
             int(amount) if dc == "D" else -int(amount),
+            code,
         )
-        for agb, gem, cat, nummer, begin, dc, amount in rows
+        for agb, gem, cat, code, nummer, begin, dc, amount in rows
     ]
+
+
+def declared_through(session: Session, gemeenten: Sequence[str]) -> dict[tuple[str, str], date]:
+    """(aanbieder, gemeente) -> the last day of the latest DeclaratiePeriode the provider sent
+    that was not rejected as a whole: what it has declared so far (its declaration lag)."""
+    rows = session.execute(
+        select(Declaration.aanbieder, Declaration.gemeente, func.max(Declaration.periode_end))
+        .where(Declaration.gemeente.in_(list(gemeenten)), Declaration.status != "rejected")
+        .group_by(Declaration.aanbieder, Declaration.gemeente)
+    )
+    return {(agb, gem): end for agb, gem, end in rows if end is not None}
 
 
 def spent_total(session: Session, gemeenten: Sequence[str], aanbieder: str | None = None) -> int:

@@ -1,0 +1,356 @@
+"""contract sets, steering and governance (issue 12)
+
+Revision ID: 0007
+Revises: 0003
+
+Contract sets: a gemeente in several sets (members active or invited), an administrator per
+set, regional default tariffs, contract lines per provider, gemeente and period with extension
+options and tariff exceptions, versions of every change, task-based funding, ceilings over any
+period with code and gemeente scopes, pools over every contracted provider and thresholds.
+Allocation permits (ceiling overrides, the provider's consent), the back-office audit, alerts
+with their webhook, and the paid status of approved prestaties.
+
+The data of 0003 is kept: every `money_contracts` row (provider x product x tariff) becomes a
+contract line for that code with the tariff as its exception, from its first tariff to its last;
+a ceiling's year becomes its period and its gemeente a one-gemeente scope.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _region_fk(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["region_id"],
+        ["money_regions.id"],
+        name=op.f(f"fk_{table}_region_id_money_regions"),
+        ondelete="CASCADE",
+    )
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("money_regions") as b:
+        b.add_column(sa.Column("kind", sa.String(20), nullable=False, server_default="regional"))
+        b.add_column(sa.Column("administrator", sa.String(4), nullable=True))
+        b.add_column(
+            sa.Column("tariff_policy", sa.String(10), nullable=False, server_default="equal")
+        )
+        b.add_column(
+            sa.Column("settings", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
+        b.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
+    with op.batch_alter_table("money_region_members") as b:
+        b.drop_constraint("uq_money_region_members_gemeente", type_="unique")
+        b.add_column(sa.Column("status", sa.String(10), nullable=False, server_default="active"))
+        b.create_unique_constraint(
+            "uq_money_region_members_region_id_gemeente", ["region_id", "gemeente"]
+        )
+        b.create_index("ix_money_region_members_gemeente", ["gemeente"])
+    with op.batch_alter_table("money_products") as b:
+        b.add_column(
+            sa.Column("declaration_moment", sa.String(12), nullable=False, server_default="period")
+        )
+        b.add_column(sa.Column("milestones", sa.JSON(), nullable=True))
+
+    op.create_table(
+        "money_product_tariffs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(5), nullable=False),
+        sa.Column("eenheid", sa.String(2), nullable=False),
+        sa.Column("tarief", sa.BigInteger(), nullable=True),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        _region_fk("money_product_tariffs"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_money_product_tariffs")),
+    )
+    op.create_index(
+        "ix_money_product_tariffs_region_code", "money_product_tariffs", ["region_id", "code"]
+    )
+    op.create_table(
+        "money_contract_lines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("aanbieder", sa.String(8), nullable=False),
+        sa.Column("codes", sa.JSON(), nullable=False),
+        sa.Column("variant", sa.String(12), nullable=True),
+        sa.Column("gemeenten", sa.JSON(), nullable=True),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("end", sa.Date(), nullable=True),
+        sa.Column("extension_options", sa.JSON(), nullable=False),
+        sa.Column("extensions", sa.JSON(), nullable=False),
+        _region_fk("money_contract_lines"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_money_contract_lines")),
+    )
+    op.create_index(
+        "ix_money_contract_lines_region_agb", "money_contract_lines", ["region_id", "aanbieder"]
+    )
+    op.create_table(
+        "money_line_tariffs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("line_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(5), nullable=False),
+        sa.Column("eenheid", sa.String(2), nullable=False),
+        sa.Column("tarief", sa.BigInteger(), nullable=True),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["line_id"],
+            ["money_contract_lines.id"],
+            name=op.f("fk_money_line_tariffs_line_id_money_contract_lines"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_money_line_tariffs")),
+    )
+    op.create_index("ix_money_line_tariffs_line_id", "money_line_tariffs", ["line_id"])
+    op.create_table(
+        "money_task_funding",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("aanbieder", sa.String(8), nullable=False),
+        sa.Column("categorie", sa.String(2), nullable=False),
+        sa.Column("code", sa.String(5), nullable=False),
+        sa.Column("gemeenten", sa.JSON(), nullable=True),
+        sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("end", sa.Date(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        _region_fk("money_task_funding"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_money_task_funding")),
+    )
+    op.create_table(
+        "money_contract_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_code", sa.String(40), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(20), nullable=False),
+        sa.Column("actor_party", sa.String(8), nullable=True),
+        sa.Column("actor_user", sa.String(100), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("document", sa.JSON(), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_money_contract_versions")),
+        sa.UniqueConstraint(
+            "region_code", "version", name=op.f("uq_money_contract_versions_region_code_version")
+        ),
+    )
+
+    # money_contracts rows -> one contract line per (set, provider, code), tariffs as exceptions
+    conn = op.get_bind()
+    old = sa.table(
+        "money_contracts",
+        sa.column("region_id", sa.Integer()),
+        sa.column("aanbieder", sa.String()),
+        sa.column("code", sa.String()),
+        sa.column("eenheid", sa.String()),
+        sa.column("tarief", sa.Integer()),
+        sa.column("variant", sa.String()),
+        sa.column("valid_from", sa.Date()),
+        sa.column("valid_to", sa.Date()),
+    )
+    grouped: dict[tuple[int, str, str], list[sa.Row]] = defaultdict(list)  # type: ignore[type-arg]
+    for row in conn.execute(sa.select(old).order_by(old.c.region_id, old.c.valid_from)):
+        grouped[(row.region_id, row.aanbieder, row.code)].append(row)
+    lines = sa.table(
+        "money_contract_lines",
+        sa.column("id", sa.Integer()),
+        sa.column("region_id", sa.Integer()),
+        sa.column("position", sa.Integer()),
+        sa.column("aanbieder", sa.String()),
+        sa.column("codes", sa.JSON()),
+        sa.column("variant", sa.String()),
+        sa.column("gemeenten", sa.JSON()),
+        sa.column("start", sa.Date()),
+        sa.column("end", sa.Date()),
+        sa.column("extension_options", sa.JSON()),
+        sa.column("extensions", sa.JSON()),
+    )
+    tariffs = sa.table(
+        "money_line_tariffs",
+        sa.column("line_id", sa.Integer()),
+        sa.column("code", sa.String()),
+        sa.column("eenheid", sa.String()),
+        sa.column("tarief", sa.BigInteger()),
+        sa.column("valid_from", sa.Date()),
+        sa.column("valid_to", sa.Date()),
+    )
+    for position, ((region_id, agb, code), rows) in enumerate(sorted(grouped.items())):
+        ends = [r.valid_to for r in rows]
+        line_id = conn.execute(
+            sa.insert(lines).values(
+                region_id=region_id,
+                position=position,
+                aanbieder=agb,
+                codes=[code],
+                variant=rows[0].variant,
+                gemeenten=None,
+                start=min(r.valid_from for r in rows),
+                end=None if None in ends else max(ends),
+                extension_options=[],
+                extensions=[],
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            sa.insert(tariffs),
+            [
+                {
+                    "line_id": line_id,
+                    "code": code,
+                    "eenheid": r.eenheid,
+                    "tarief": r.tarief,
+                    "valid_from": r.valid_from,
+                    "valid_to": r.valid_to,
+                }
+                for r in rows
+            ],
+        )
+    with op.batch_alter_table("money_contracts") as b:
+        b.drop_index("ix_money_contracts_region_agb")
+    op.drop_table("money_contracts")
+
+    with op.batch_alter_table("money_ceilings") as b:
+        b.add_column(sa.Column("period_start", sa.Date(), nullable=True))
+        b.add_column(sa.Column("period_end", sa.Date(), nullable=True))
+        b.add_column(
+            sa.Column("all_contracted", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        b.add_column(sa.Column("codes", sa.JSON(), nullable=True))
+        b.add_column(sa.Column("gemeenten", sa.JSON(), nullable=True))
+        b.add_column(
+            sa.Column("thresholds", sa.JSON(), nullable=False, server_default=sa.text("'[90]'"))
+        )
+    ceilings = sa.table(
+        "money_ceilings",
+        sa.column("id", sa.Integer()),
+        sa.column("year", sa.Integer()),
+        sa.column("gemeente", sa.String()),
+        sa.column("period_start", sa.Date()),
+        sa.column("period_end", sa.Date()),
+        sa.column("gemeenten", sa.JSON()),
+    )
+    for cid, year, gemeente in conn.execute(
+        sa.select(ceilings.c.id, ceilings.c.year, ceilings.c.gemeente)
+    ).all():
+        conn.execute(
+            sa.update(ceilings)
+            .where(ceilings.c.id == cid)
+            .values(
+                period_start=dt.date(year, 1, 1),
+                period_end=dt.date(year, 12, 31),
+                gemeenten=[gemeente] if gemeente else None,
+            )
+        )
+    with op.batch_alter_table("money_ceilings") as b:
+        b.alter_column("period_start", existing_type=sa.Date(), nullable=False)
+        b.alter_column("period_end", existing_type=sa.Date(), nullable=False)
+        b.drop_constraint("uq_money_ceilings_region_id_name_year", type_="unique")
+        b.create_unique_constraint(
+            "uq_money_ceilings_region_id_name_period_start", ["region_id", "name", "period_start"]
+        )
+        b.drop_column("gemeente")
+
+    op.create_table(
+        "money_allocation_permits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("gemeente", sa.String(4), nullable=False),
+        sa.Column("nummer", sa.BigInteger(), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("reason", sa.String(500), nullable=False),
+        sa.Column("actor_party", sa.String(8), nullable=True),
+        sa.Column("actor_user", sa.String(100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_message_id", sa.Integer(), nullable=True),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["used_message_id"],
+            ["messages.id"],
+            name=op.f("fk_money_allocation_permits_used_message_id_messages"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_money_allocation_permits")),
+    )
+    op.create_index(
+        "ix_money_allocation_permits_allocation",
+        "money_allocation_permits",
+        ["gemeente", "nummer"],
+    )
+    op.create_table(
+        "backoffice_audit",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("gemeente", sa.String(4), nullable=False),
+        sa.Column("actor_user", sa.String(100), nullable=True),
+        sa.Column("action", sa.String(40), nullable=False),
+        sa.Column("subject", sa.String(100), nullable=False),
+        sa.Column("message_id", sa.Integer(), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message_id"], ["messages.id"], name=op.f("fk_backoffice_audit_message_id_messages")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_backoffice_audit")),
+    )
+    op.create_index("ix_backoffice_audit_gemeente_at", "backoffice_audit", ["gemeente", "at"])
+    op.create_table(
+        "steering_webhooks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("gemeente", sa.String(4), nullable=False),
+        sa.Column("url", sa.String(500), nullable=False),
+        sa.Column("secret", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor_user", sa.String(100), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_steering_webhooks")),
+        sa.UniqueConstraint("gemeente", name=op.f("uq_steering_webhooks_gemeente")),
+    )
+    op.create_table(
+        "steering_alerts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("gemeente", sa.String(4), nullable=False),
+        sa.Column("kind", sa.String(30), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("title", sa.String(300), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(12), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(500), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_steering_alerts")),
+        sa.UniqueConstraint("key", name=op.f("uq_steering_alerts_key")),
+    )
+    op.create_index("ix_steering_alerts_gemeente", "steering_alerts", ["gemeente", "id"])
+    op.create_index("ix_steering_alerts_due", "steering_alerts", ["status", "next_attempt_at"])
+    op.create_table(
+        "steering_payments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("prestatie_id", sa.Integer(), nullable=False),
+        sa.Column("gemeente", sa.String(4), nullable=False),
+        sa.Column("aanbieder", sa.String(8), nullable=False),
+        sa.Column("referentienummer", sa.String(20), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("reference", sa.String(100), nullable=False),
+        sa.Column("actor_user", sa.String(100), nullable=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["prestatie_id"],
+            ["money_prestaties.id"],
+            name=op.f("fk_steering_payments_prestatie_id_money_prestaties"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_steering_payments")),
+        sa.UniqueConstraint("prestatie_id", name=op.f("uq_steering_payments_prestatie_id")),
+    )
+
+
+def downgrade() -> None:
+    raise NotImplementedError("0007 is not reversible: contract versions would be lost")
