@@ -165,7 +165,8 @@ def check_changes(session: Session, planned: list[Planned], today: date) -> list
                 needed.append(("OP299", f"lowering the budget of allocation {a.nummer}"))
             for rule, what in needed:
                 consent = next(
-                    (c for c in consents if c.kind == rule and c.nummer == a.nummer), None
+                    (c for c in consents if c.kind == permits.CONSENT and c.nummer == a.nummer),
+                    None,
                 )
                 details: dict[str, object] = {"toewijzingnummer": a.nummer}
                 if consent is not None:

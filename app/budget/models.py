@@ -51,7 +51,7 @@ class AllocationPermit(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     gemeente: Mapped[str] = mapped_column(String(4))
     nummer: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(16))  # override | OP186 | OP298 | OP299
+    kind: Mapped[str] = mapped_column(String(16))  # override | consent
     reason: Mapped[str] = mapped_column(String(500))
     actor_party: Mapped[str | None] = mapped_column(String(8))
     actor_user: Mapped[str | None] = mapped_column(String(100))

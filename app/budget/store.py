@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.budget.models import AllocationPermit, AutoDecision
 
-OVERRIDE = "override"
-CONSENTS = ("OP186", "OP298", "OP299")
-PERMIT_KINDS = (OVERRIDE, *CONSENTS)
+OVERRIDE = "override"  # a hard budget ceiling may be exceeded by this allocation
+CONSENT = "consent"  # the provider agreed to this change (OP186, OP298, OP299)
+PERMIT_KINDS = (OVERRIDE, CONSENT)
 
 
 def decisions_for(session: Session, gemeente: str, limit: int = 100) -> list[AutoDecision]:

@@ -46,6 +46,10 @@ class Order:
     commentaar: str | None = None
     toewijzingsdatum: date | None = None
     toewijzingstijd: time | None = None
+    # What a person decided for this allocation (kept with who and when by the caller): the
+    # reason a hard budget ceiling may be exceeded, the provider's consent to this change.
+    override: str | None = None
+    consent: str | None = None
 
 
 @dataclass(frozen=True)
