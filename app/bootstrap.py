@@ -26,6 +26,7 @@ from app.api import berichten
 from app.api import ceilings as ceilings_api
 from app.api import contracts as contracts_api
 from app.api import declarations as declarations_api
+from app.api import steering as steering_api
 from app.api.app import build_app
 from app.api.deps import Service
 from app.backoffice import models as backoffice_models
@@ -38,6 +39,7 @@ from app.cli import contracts as contracts_cli
 from app.cli import harness as harness_cli
 from app.cli import main as cli
 from app.cli import service as service_cli
+from app.cli import steering as steering_cli
 from app.cli import validate as validate_cli
 from app.clock import Clock, clock_for
 from app.config import Settings
@@ -143,6 +145,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     autoalloc_api.router,
     backoffice_api.router,
     backoffice_api.clock_router,
+    steering_api.router,
 )
 
 
@@ -178,6 +181,7 @@ CLI_GROUPS: tuple[cli.Group, ...] = (
     codelists_cli.register,
     contracts_cli.register,
     ceilings_cli.register,
+    steering_cli.register,
 )
 
 

@@ -549,3 +549,107 @@ def spent_total(session: Session, gemeenten: Sequence[str], aanbieder: str | Non
     if aanbieder is not None:
         query = query.where(PrestatieLine.aanbieder == aanbieder)
     return sum(int(v) if dc == "D" else -int(v) for dc, v in session.execute(query))
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A judged prestatie as the reports and the payment export need it."""
+
+    id: int
+    declaration_id: int
+    declaratienummer: str
+    identificatie: str
+    message_id: int
+    gemeente: str
+    aanbieder: str
+    bsn: str
+    referentienummer: str
+    vorig_referentienummer: str | None
+    nummer: int
+    categorie: str
+    code: str
+    begin: date
+    end: date
+    volume: int
+    eenheid: str
+    tarief: int | None
+    bedrag: int
+    debet_credit: str
+    status: str
+    rules: list[str]
+
+    @property
+    def signed(self) -> int:
+        """Cents, credits negative."""
+        return -self.bedrag if self.debet_credit == "C" else self.bedrag
+
+
+def judged_lines(
+    session: Session,
+    gemeenten: Sequence[str],
+    start: date,
+    end: date,
+    *,
+    aanbieder: str | None = None,
+    status: str | None = None,
+) -> list[Booked]:
+    """Approved and rejected prestaties (not those of declarations rejected as a whole) of the
+    gemeenten whose ProductPeriode starts in [start, end], in declaration and document order."""
+    query = (
+        select(PrestatieLine, Declaration)
+        .join(Declaration, Declaration.id == PrestatieLine.declaration_id)
+        .where(
+            PrestatieLine.gemeente.in_(list(gemeenten)),
+            PrestatieLine.status != "not_assessed",
+            PrestatieLine.periode_begin >= start,
+            PrestatieLine.periode_begin <= end,
+        )
+    )
+    if aanbieder is not None:
+        query = query.where(PrestatieLine.aanbieder == aanbieder)
+    if status is not None:
+        query = query.where(PrestatieLine.status == status)
+    rows = session.execute(query.order_by(Declaration.id, PrestatieLine.position))
+    return [
+        Booked(
+            p.id,
+            d.id,
+            d.nummer,
+            d.identificatie,
+            d.message_id,
+            p.gemeente,
+            p.aanbieder,
+            p.bsn,
+            p.referentienummer,
+            p.vorig_referentienummer,
+            p.toewijzingnummer,
+            p.categorie,
+            p.code,
+            p.periode_begin,
+            p.periode_end,
+            p.volume,
+            p.eenheid,
+            p.tarief,
+            p.bedrag,
+            p.debet_credit,
+            p.status,
+            list(p.rules or []),
+        )
+        for p, d in rows
+    ]
+
+
+def approved_by_reference(
+    session: Session, gemeente: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """(aanbieder, ReferentieNummer) -> id of the approved prestatie sent to `gemeente`."""
+    out: dict[tuple[str, str], int] = {}
+    refs = sorted({ref for _, ref in keys})
+    for member in member_of(session, PrestatieLine.referentienummer, refs):
+        for pid, agb, ref in session.execute(
+            select(PrestatieLine.id, PrestatieLine.aanbieder, PrestatieLine.referentienummer).where(
+                PrestatieLine.gemeente == gemeente, PrestatieLine.status == "approved", member
+            )
+        ):
+            out[(agb, ref)] = pid
+    return {k: v for k, v in out.items() if k in set(keys)}
