@@ -356,9 +356,8 @@ _KEYS: dict[str, tuple[str, ...]] = {
 
 
 def _key(item: dict[str, Any], fields: tuple[str, ...]) -> str:
-    return "|".join(
-        ",".join(v) if isinstance(v, list) else str(v) for v in (item.get(f) for f in fields)
-    )
+    values = (item[f] for f in fields if f in item)  # a product's tariffs have no code
+    return "|".join(",".join(v) if isinstance(v, list) else str(v) for v in values)
 
 
 def diff(old: Any, new: Any, path: str = "") -> list[dict[str, Any]]:

@@ -71,6 +71,7 @@ from app.reference.models import (
 from app.reference.products import NATIONAL_CATEGORIES, UNITS
 
 ACTIVE, INVITED = "active", "invited"
+MEMBERS = "members"  # the member statuses, kept in each version next to the set
 _GEMEENTE = re.compile(r"[0-9]{4}")
 _AGB = re.compile(r"[0-9]{8}")
 _CODE = re.compile(r".*\S.*")
@@ -854,7 +855,16 @@ def record_version(
     """Keep the set's current state as a new version when it differs from the latest (returns
     its number; None when nothing changed).  A deleted set is kept as an empty document."""
     region = session.scalar(select(Region).where(Region.code == code))
-    document = region_in(session, region).model_dump(mode="json") if region is not None else {}
+    document: dict[str, Any] = {}
+    if region is not None:
+        document = region_in(session, region).model_dump(mode="json")
+        # who is active and who only invited is part of the version (not of the document)
+        document[MEMBERS] = {
+            m.gemeente: m.status
+            for m in session.scalars(
+                select(RegionMember).where(RegionMember.region_id == region.id)
+            )
+        }
     previous = session.scalar(
         select(ContractVersion)
         .where(ContractVersion.region_code == code)
@@ -916,15 +926,24 @@ def version_document(session: Session, code: str, number: int) -> dict[str, Any]
     )
     if row is None:
         raise ContractNotFound(f"version {number} of {code}")
-    regions = [row.document] if row.document else []
+    regions = [{k: v for k, v in row.document.items() if k != MEMBERS}] if row.document else []
     return {"format": FORMAT, "regions": regions}
 
 
 def diff_versions(session: Session, code: str, old: int, new: int) -> list[dict[str, Any]]:
-    """What changed in a set from version `old` to version `new`."""
-    a = version_document(session, code, old)["regions"]
-    b = version_document(session, code, new)["regions"]
-    return diff(a[0] if a else {}, b[0] if b else {})
+    """What changed in a set from version `old` to version `new` (member statuses included)."""
+
+    def stored(number: int) -> dict[str, Any]:
+        row = session.scalar(
+            select(ContractVersion).where(
+                ContractVersion.region_code == code, ContractVersion.version == number
+            )
+        )
+        if row is None:
+            raise ContractNotFound(f"version {number} of {code}")
+        return dict(row.document or {})
+
+    return diff(stored(old), stored(new))
 
 
 # --------------------------------------------------------------------------- governance

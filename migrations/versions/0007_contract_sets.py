@@ -38,16 +38,16 @@ def _region_fk(table: str) -> sa.ForeignKeyConstraint:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("money_regions") as b:
-        b.add_column(sa.Column("kind", sa.String(20), nullable=False, server_default="regional"))
-        b.add_column(sa.Column("administrator", sa.String(4), nullable=True))
-        b.add_column(
-            sa.Column("tariff_policy", sa.String(10), nullable=False, server_default="equal")
-        )
-        b.add_column(
-            sa.Column("settings", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
-        )
-        b.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
+    # Plain ADD COLUMNs, never a batch copy of money_regions: on SQLite (foreign keys on) a
+    # batch drops the old table, and ON DELETE CASCADE would empty every table below it.
+    for column in (
+        sa.Column("kind", sa.String(20), nullable=False, server_default="regional"),
+        sa.Column("administrator", sa.String(4), nullable=True),
+        sa.Column("tariff_policy", sa.String(10), nullable=False, server_default="equal"),
+        sa.Column("settings", sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
+        sa.Column("version", sa.Integer(), nullable=False, server_default="0"),
+    ):
+        op.add_column("money_regions", column)
     with op.batch_alter_table("money_region_members") as b:
         b.drop_constraint("uq_money_region_members_gemeente", type_="unique")
         b.add_column(sa.Column("status", sa.String(10), nullable=False, server_default="active"))
@@ -55,11 +55,11 @@ def upgrade() -> None:
             "uq_money_region_members_region_id_gemeente", ["region_id", "gemeente"]
         )
         b.create_index("ix_money_region_members_gemeente", ["gemeente"])
-    with op.batch_alter_table("money_products") as b:
-        b.add_column(
-            sa.Column("declaration_moment", sa.String(12), nullable=False, server_default="period")
-        )
-        b.add_column(sa.Column("milestones", sa.JSON(), nullable=True))
+    op.add_column(
+        "money_products",
+        sa.Column("declaration_moment", sa.String(12), nullable=False, server_default="period"),
+    )
+    op.add_column("money_products", sa.Column("milestones", sa.JSON(), nullable=True))
 
     op.create_table(
         "money_product_tariffs",
@@ -161,19 +161,20 @@ def upgrade() -> None:
     grouped: dict[tuple[int, str, str], list[sa.Row]] = defaultdict(list)  # type: ignore[type-arg]
     for row in conn.execute(sa.select(old).order_by(old.c.region_id, old.c.valid_from)):
         grouped[(row.region_id, row.aanbieder, row.code)].append(row)
-    lines = sa.table(
+    lines = sa.Table(
         "money_contract_lines",
-        sa.column("id", sa.Integer()),
-        sa.column("region_id", sa.Integer()),
-        sa.column("position", sa.Integer()),
-        sa.column("aanbieder", sa.String()),
-        sa.column("codes", sa.JSON()),
-        sa.column("variant", sa.String()),
-        sa.column("gemeenten", sa.JSON()),
-        sa.column("start", sa.Date()),
-        sa.column("end", sa.Date()),
-        sa.column("extension_options", sa.JSON()),
-        sa.column("extensions", sa.JSON()),
+        sa.MetaData(),
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("region_id", sa.Integer()),
+        sa.Column("position", sa.Integer()),
+        sa.Column("aanbieder", sa.String()),
+        sa.Column("codes", sa.JSON()),
+        sa.Column("variant", sa.String()),
+        sa.Column("gemeenten", sa.JSON()),
+        sa.Column("start", sa.Date()),
+        sa.Column("end", sa.Date()),
+        sa.Column("extension_options", sa.JSON()),
+        sa.Column("extensions", sa.JSON()),
     )
     tariffs = sa.table(
         "money_line_tariffs",
@@ -218,17 +219,23 @@ def upgrade() -> None:
         b.drop_index("ix_money_contracts_region_agb")
     op.drop_table("money_contracts")
 
-    with op.batch_alter_table("money_ceilings") as b:
-        b.add_column(sa.Column("period_start", sa.Date(), nullable=True))
-        b.add_column(sa.Column("period_end", sa.Date(), nullable=True))
-        b.add_column(
-            sa.Column("all_contracted", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        b.add_column(sa.Column("codes", sa.JSON(), nullable=True))
-        b.add_column(sa.Column("gemeenten", sa.JSON(), nullable=True))
-        b.add_column(
-            sa.Column("thresholds", sa.JSON(), nullable=False, server_default=sa.text("'[90]'"))
-        )
+    # money_ceilings needs a batch copy on SQLite (a new unique constraint): keep its members,
+    # which the cascade of the copy's DROP TABLE would delete, and add columns in place.
+    members = sa.table(
+        "money_ceiling_members",
+        sa.column("ceiling_id", sa.Integer()),
+        sa.column("aanbieder", sa.String()),
+    )
+    kept = [dict(r._mapping) for r in conn.execute(sa.select(members))]
+    for column in (
+        sa.Column("period_start", sa.Date(), nullable=True),
+        sa.Column("period_end", sa.Date(), nullable=True),
+        sa.Column("all_contracted", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("codes", sa.JSON(), nullable=True),
+        sa.Column("gemeenten", sa.JSON(), nullable=True),
+        sa.Column("thresholds", sa.JSON(), nullable=False, server_default=sa.text("'[90]'")),
+    ):
+        op.add_column("money_ceilings", column)
     ceilings = sa.table(
         "money_ceilings",
         sa.column("id", sa.Integer()),
@@ -258,6 +265,8 @@ def upgrade() -> None:
             "uq_money_ceilings_region_id_name_period_start", ["region_id", "name", "period_start"]
         )
         b.drop_column("gemeente")
+    if kept and not conn.execute(sa.select(sa.func.count()).select_from(members)).scalar():
+        conn.execute(sa.insert(members), kept)
 
     op.create_table(
         "money_allocation_permits",
