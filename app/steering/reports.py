@@ -98,9 +98,9 @@ class Data:
     starts: list[deliveries.Reported]
     lines: list[ledger.Booked]
 
-    def ended(self) -> dict[tuple[str, int], tuple[date, str | None]]:
+    def ended(self, today: date) -> dict[tuple[str, int], tuple[date, str | None]]:
         """(gemeente, nummer) -> the day the care ended (the Einddatum, or an earlier definitive
-        stop) and the stop reason."""
+        stop) and the stop reason, for care that ended by `today` (a planned end is not yet)."""
         out: dict[tuple[str, int], tuple[date, str | None]] = {}
         stops: dict[tuple[str, int], deliveries.Reported] = {}
         for s in self.stops:
@@ -116,7 +116,7 @@ class Data:
                 out[(a.gemeente, a.nummer)] = (stop.einddatum, stop.reden)
             elif a.einddatum is not None:
                 out[(a.gemeente, a.nummer)] = (a.einddatum, None)
-        return out
+        return {k: v for k, v in out.items() if v[0] <= today}
 
 
 def load(session: Session, q: Query) -> Data:
@@ -144,7 +144,7 @@ def volumes(session: Session, q: Query, data: Data | None = None) -> list[dict[s
     data = data or load(session, q)
     index = load_index(session, list(q.gemeenten))
     rows: dict[tuple[str, str, str, str, str, str], dict[str, Any]] = {}
-    ended = data.ended()
+    ended = data.ended(q.today)
 
     def row(
         b: str, gem: str, agb: str, cat: str | None, code: str | None, unit: str | None
@@ -288,7 +288,7 @@ def stops(session: Session, q: Query, data: Data | None = None) -> list[dict[str
     that ended on its Einddatum without a stop message counts under `reden` null."""
     data = data or load(session, q)
     by: dict[tuple[str, str, str, str, str, str], int] = defaultdict(int)
-    ended = data.ended()
+    ended = data.ended(q.today)
     for a in data.allocations:
         found = ended.get((a.gemeente, a.nummer))
         if found is None or not _in(found[0], q):
@@ -321,7 +321,7 @@ def returning(session: Session, q: Query, data: Data | None = None) -> list[dict
     ended (with a gap: no allocation ran the day before), per period of the return, gemeente and
     category of the new allocation."""
     data = data or load(session, q)
-    ended = data.ended()
+    ended = data.ended(q.today)
     by_client: dict[tuple[str, str], list[Allocation]] = defaultdict(list)
     for a in data.allocations:
         by_client[(a.gemeente, a.bsn)].append(a)
