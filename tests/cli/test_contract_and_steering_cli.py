@@ -50,7 +50,8 @@ def test_operator_commands(db_engine, tmp_path, capsys, monkeypatch):
     capsys.readouterr()
     index = ["contract", "index", "DEMO-AMS", "--start", "2027-01-01", "--percentage", "2,5"]
     assert main([*index, *db]) == 0
-    assert json.loads(capsys.readouterr().out)["indexed"]["indexed"] == 16  # 15 regional defaults, 1 exception
+    # 15 regional defaults and 1 provider exception are valid on the start date
+    assert json.loads(capsys.readouterr().out)["indexed"]["indexed"] == 16
     (tmp_path / "list.csv").write_text(
         "code;categorie;eenheid;ingangsdatum\n45A04;45;04;2025-01-01\n"
     )
@@ -61,7 +62,8 @@ def test_operator_commands(db_engine, tmp_path, capsys, monkeypatch):
     items = json.loads(capsys.readouterr().out)["items"]
     assert [(v["action"], v["actor_user"]) for v in items] == [("import", "ops"), ("index", None)]
     assert main(["contract", "diff", "DEMO-AMS", "1", "2", *db]) == 0
-    assert len(json.loads(capsys.readouterr().out)["changes"]) == 16 * 2  # each: an end date and a new tariff
+    # each indexed tariff: an end date and a new tariff
+    assert len(json.loads(capsys.readouterr().out)["changes"]) == 16 * 2
     assert main(["contract", "admin", "DEMO-AMS", "0362", *db]) == 0
     capsys.readouterr()
     out = tmp_path / "v1-export.json"
