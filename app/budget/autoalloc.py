@@ -127,10 +127,15 @@ def judge_request(
     against.extend(profile)
     if not same and not profile:
         reasons.append("no stacking conflict")
-    ceiling = ceilings.check_planned(session, [Planned(planned, None)], today)
-    against.extend(c.message for c in ceiling)
-    if not ceiling:
+    # a hard or a soft ceiling exceeded: a person decides; passing a threshold is only noted
+    results = ceilings.check_planned(session, [Planned(planned, None)], today)
+    exceeded = [
+        c for c in results if c.code in (ceilings.CEILING_EXCEEDED, ceilings.SPENDING_ROOM_EXCEEDED)
+    ]
+    against.extend(c.message for c in exceeded)
+    if not exceeded:
         reasons.append("within every budget ceiling")
+        reasons.extend(c.message for c in results)
     return against, reasons, planned
 
 

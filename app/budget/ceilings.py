@@ -436,6 +436,36 @@ def task_in_scope(session: Session, scope: Scope, contracted: set[str]) -> dict[
     return dict(out)
 
 
+def task_funding(
+    session: Session, gemeenten: Sequence[str], start: date, end: date
+) -> dict[tuple[str, str], int]:
+    """(aanbieder, categorie) -> task funding in [start, end] of the gemeenten's sets, pro rata
+    per day; an entry counts when every gemeente it funds is among `gemeenten`."""
+    ids = sorted({r for rids in active_sets(session, list(gemeenten)).values() for r in rids})
+    if not ids:
+        return {}
+    members: dict[int, set[str]] = defaultdict(set)
+    for rid, g in session.execute(
+        select(RegionMember.region_id, RegionMember.gemeente).where(
+            RegionMember.region_id.in_(ids), RegionMember.status == "active"
+        )
+    ):
+        members[rid].add(g)
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for f in session.scalars(
+        select(TaskFunding).where(
+            TaskFunding.region_id.in_(ids), TaskFunding.start <= end, TaskFunding.end >= start
+        )
+    ):
+        funded = set(f.gemeenten) if f.gemeenten is not None else members[f.region_id]
+        if not funded <= set(gemeenten):
+            continue
+        days = (f.end - f.start).days + 1
+        for _, lo, hi in months(max(f.start, start), min(f.end, end)):
+            out[(f.aanbieder, f.categorie)] += f.amount * ((hi - lo).days + 1) // days
+    return dict(out)
+
+
 def scope_members(session: Session, scope: Scope) -> list[str]:
     """Every active member of the ceiling's set."""
     return sorted(

@@ -316,8 +316,16 @@ def _check_region(region: RegionIn, rl: str, err: Any) -> None:
                 err(f"{cl}.tariffs[{ti}].code", f"{t.code} is not one of the line's codes")
         _check_tariffs(err, f"{cl}.tariffs", c.tariffs, products, lambda t: t.code)
         for code in c.codes:
-            if code in products and not (
-                any(p.tariffs for p in products[code]) or any(t.code == code for t in c.tariffs)
+            # task-based care has no per-unit price: its lump sums are the task funding
+            task = c.variant == "taakgericht" or any(
+                p.financing == "task" for p in products.get(code, [])
+            )
+            if (
+                code in products
+                and not task
+                and not (
+                    any(p.tariffs for p in products[code]) or any(t.code == code for t in c.tariffs)
+                )
             ):
                 err(cl, f"product {code} has no tariff: no regional default, no exception")
         scope = set(c.gemeenten) if c.gemeenten is not None else None
@@ -1101,6 +1109,7 @@ class LineView:
     start: date
     end: date | None  # for this gemeente, extensions included
     options_left: int  # months of extension options not yet used for this gemeente
+    taakgericht: frozenset[tuple[str, str]] = frozenset()  # (categorie, code) of task-based care
 
     def valid_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
@@ -1225,6 +1234,13 @@ class ContractIndex:
                         ln.start,
                         end,
                         max(sum(ln.extension_options or []) - used, 0),
+                        frozenset(
+                            (self.categories[(rid, c)], c)
+                            for c in ln.codes
+                            if (rid, c) in self.categories
+                            and (ln.variant or DEFAULT_VARIANT[self.financing[(rid, c)]])
+                            == "taakgericht"
+                        ),
                     )
                 )
                 for code in ln.codes:
@@ -1335,11 +1351,10 @@ def taakgericht_contracted(
     """TR019's exception (IV096): the product is contracted taakgericht with this provider for
     this gemeente, so a start or stop without ToewijzingNummer refers to it."""
     book = load_contracts(session, gemeente, aanbieder)
-    rows = (
-        book.by_code.get(code or "", []) if code else [r for v in book.by_code.values() for r in v]
-    )
     return any(
-        r.variant == "taakgericht" and (categorie is None or r.categorie == categorie) for r in rows
+        (code is None or code == c) and (categorie is None or categorie == cat)
+        for line in book.lines
+        for cat, c in line.taakgericht
     )
 
 

@@ -407,6 +407,10 @@ def realisation(session: Session, q: Query) -> list[dict[str, Any]]:
     unvalued: dict[tuple[str, str], int] = defaultdict(int)
     for u in util.unvalued.values():
         unvalued[(u["aanbieder"], u["categorie"] or "")] += 1
+    task = ceilings.task_funding(session, list(q.gemeenten), q.start, q.end)
+    for agb, cat in task:
+        if q.aanbieder is None or agb == q.aanbieder:
+            per.setdefault((agb, cat), {"committed": 0, "expected": 0, "spent": 0})
     for (agb, cat), f in sorted(per.items()):
         out.append(
             {
@@ -421,7 +425,7 @@ def realisation(session: Session, q: Query) -> list[dict[str, Any]]:
                 "committed": f["committed"],
                 "expected": f["expected"],
                 "spent": f["spent"],
-                "task": None,
+                "task": task.get((agb, cat), 0),
                 "usage": None,
                 "remaining": None,
                 "projected": None,
