@@ -8,7 +8,7 @@ line in `register_flows` below.
 Dependency direction (enforced by import-linter, see pyproject.toml):
 
     ijw  <-  db  <-  exchange  <-  reference  <-  flows  <-  budget  <-  backoffice
-         <-  api / cli / harness  <-  bootstrap
+         <-  steering  <-  harness  <-  api / cli  <-  bootstrap
 """
 
 from __future__ import annotations

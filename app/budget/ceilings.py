@@ -14,8 +14,8 @@ Definitions (docs/ceilings.md):
   Omvang and no Budget, units that do not convert) is counted and listed as `unvalued`.
 - **Spent** money: the approved prestaties (the booked lines of the declarations store), debets
   minus credits, by the month of the ProductPeriode.  It reconciles to the cent with the ledger.
-- **Task-based funding**: lump sums per provider and period, pro rata per day, counted next to
-  committed and spent (`task`).
+- **Task-based funding**: lump sums per provider and period, pro rata per day (the months of an
+  entry add up to its amount exactly), counted next to committed and spent (`task`).
 - **Usage** of a ceiling: per allocation the larger of committed and spent (a provider may catch
   up on unused volume later, seed 000), summed over the allocations in the ceiling's scope
   (providers, categories, codes, gemeenten, period), plus the task funding in scope.
@@ -430,10 +430,21 @@ def task_in_scope(session: Session, scope: Scope, contracted: set[str]) -> dict[
             continue
         if not (scope.provider(f.aanbieder, contracted) and scope.product(f.categorie, f.code)):
             continue
-        days = (f.end - f.start).days + 1
-        for month, start, stop in months(max(f.start, p0), min(f.end, p1)):
-            out[month] += f.amount * ((stop - start).days + 1) // days
+        for month, cents in lump_sum(f.amount, f.start, f.end, p0, p1).items():
+            out[month] += cents
     return dict(out)
+
+
+def lump_sum(amount: int, start: date, end: date, lo: date, hi: date) -> dict[Month, int]:
+    """An amount for [start, end] pro rata per day, per month of [lo, hi].  Cumulative
+    flooring from `start`, so the months of the whole period add up to the amount exactly."""
+    days = (end - start).days + 1
+    out: dict[Month, int] = {}
+    for month, m0, m1 in months(max(start, lo), min(end, hi)):
+        before = (m0 - start).days
+        upto = (m1 - start).days + 1
+        out[month] = amount * upto // days - amount * before // days
+    return out
 
 
 def task_funding(
@@ -460,9 +471,8 @@ def task_funding(
         funded = set(f.gemeenten) if f.gemeenten is not None else members[f.region_id]
         if not funded <= set(gemeenten):
             continue
-        days = (f.end - f.start).days + 1
-        for _, lo, hi in months(max(f.start, start), min(f.end, end)):
-            out[(f.aanbieder, f.categorie)] += f.amount * ((hi - lo).days + 1) // days
+        share = lump_sum(f.amount, f.start, f.end, start, end)
+        out[(f.aanbieder, f.categorie)] += sum(share.values())
     return dict(out)
 
 
