@@ -70,8 +70,7 @@ from app.flows.requests.flow import (
 )
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
-from app.reference.contracts import taakgericht_contracted
-from app.reference.demo import load_demo_contracts
+from app.reference.contracts import load_demo_contracts, taakgericht_contracted
 from app.steering import models as steering_models
 
 # Every table module, so `Base.metadata` knows all tables (Alembic, tests).

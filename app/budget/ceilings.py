@@ -217,6 +217,11 @@ class Entry:
     def spent_total(self) -> int:
         return sum(self.spent_lines.values())
 
+    def get(self, key: str, default: int = 0) -> int:
+        """`committed` and `spent` in the period, as a mapping (callers that read an
+        allocation's figures as a dict, the web UI's allocation page)."""
+        return {"committed": self.committed_total, "spent": self.spent_total}.get(key, default)
+
     def spent_where(self, keep: Callable[[str, str], bool]) -> dict[Month, int]:
         """Spending per month of the declared products `keep(categorie, code)` accepts."""
         out: dict[Month, int] = defaultdict(int)
@@ -515,6 +520,8 @@ class CeilingStatus:
     overrides: int = 0
     # usage per allocation in scope (for the pre-create check): (gemeente, nummer) -> cents
     allocations: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
+    # committed and spent per month within the scope (charts)
+    months: dict[Month, Cell] = field(default_factory=dict)
 
     @property
     def remaining(self) -> int:
@@ -638,6 +645,10 @@ def ceiling_status(
         unvalued=unvalued,
         forecast=out,
         allocations=per_allocation,
+        months={
+            m: Cell(by_month_committed.get(m, 0), by_month_spent.get(m, 0))
+            for m in sorted(set(by_month_committed) | set(by_month_spent))
+        },
     )
 
 
@@ -701,6 +712,15 @@ def statuses(
     p0, p1 = _period(year)
     ids = active_sets(session, [gemeente]).get(gemeente, [])
     return statuses_of(session, ceiling_scopes(session, ids, p0, p1), today)
+
+
+def statuses_by_month(
+    session: Session, gemeente: str, year: int, today: date
+) -> tuple[Utilisation, list[tuple[CeilingStatus, dict[Month, Cell]]]]:
+    """The utilisation of the gemeente's sets in `year` and every ceiling overlapping it with
+    its figures and its committed and spent money per month (charts)."""
+    util = utilisation(session, gemeente, year)
+    return util, [(st, st.months) for st in statuses(session, gemeente, year, today)]
 
 
 def statuses_of(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.ijw.codes import EURO
@@ -1358,9 +1358,191 @@ def taakgericht_contracted(
     )
 
 
-def region_count(session: Session) -> int:
-    """How many contract sets are stored."""
-    return int(session.scalar(select(func.count()).select_from(Region)) or 0)
+def region_gemeenten(session: Session, code: str) -> list[str] | None:
+    """The member gemeenten of the set with this code, active or invited (None: no such set)."""
+    region_id = session.scalar(select(Region.id).where(Region.code == code))
+    if region_id is None:
+        return None
+    return sorted(
+        session.scalars(select(RegionMember.gemeente).where(RegionMember.region_id == region_id))
+    )
+
+
+def version_sections(
+    session: Session, gemeente: str, year: int
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(title, rows) per set the gemeente administers or is a member of: its versions, newest
+    first (the web interface's `contract_versions` hook; `year` is not needed)."""
+    codes = sorted(
+        set(
+            session.scalars(
+                select(Region.code)
+                .join(RegionMember, RegionMember.region_id == Region.id)
+                .where(RegionMember.gemeente == gemeente)
+            )
+        )
+    )
+    out = []
+    for code in codes:
+        rows = [
+            {
+                "versie": v.version,
+                "wijziging": v.action,
+                "door": " / ".join(x for x in (v.actor_party, v.actor_user) if x) or "beheer",
+                "op": v.at.isoformat(timespec="minutes"),
+                "waarden": len(v.changes or []),
+            }
+            for v in reversed(versions_of(session, code))
+        ]
+        out.append((f"Versies van {code}", rows))
+    return out
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+def demo_document(year: int = 2026) -> dict[str, Any]:
+    """A regional set for gemeente 0363 and two neighbours: minutes and hours (p x q),
+    day-parts, etmaal (24 h), output trajectories, euro budgets, profile x intensity products
+    with the no-stacking exceptions, regional default tariffs (last year's and this year's,
+    indexed) with one provider exception, contract lines with extension options, ceilings per
+    provider and pooled, a realisation factor per category."""
+    start = f"{year - 1}-01-01"
+    last_year_end = f"{year - 1}-12-31"
+    pxq = [
+        ("45", "45A01", "Ambulante jeugdhulp (minuten)", "01", 146),
+        ("45", "45A04", "Ambulante jeugdhulp individueel (uur)", "04", 8730),
+        ("41", "41A16", "Dagbehandeling (dagdeel)", "16", 7550),
+        ("43", "43A14", "Verblijf inclusief behandeling (etmaal)", "14", 24500),
+        ("44", "44A14", "Pleegzorg (etmaal)", "14", 6200),
+        ("46", "46A84", "Crisisinterventie (stuks inspanning)", "84", 41000),
+    ]
+    output = [("54", "54D82", "Dyslexiezorg, traject", "82", 360000)]
+    budget = [("55", "55B83", "Landelijk ingekochte zorg (budget)", "83", None)]
+    profiles = [
+        (f"50P{p}{i[0]}", f"Profiel {p}", i, tariff)
+        for p, base in ((1, 120000), (2, 180000))
+        for i, tariff in (
+            ("Perspectief", base),
+            ("Intensief", base * 2),
+            ("Acuut", base // 2),
+            ("Duurzaam", base + base // 2),
+        )
+    ]
+
+    def tariffs(unit: str, tariff: int | None) -> list[dict[str, Any]]:
+        # last year's tariff, then this year's (indexed 3 %)
+        old = None if tariff is None else tariff * 100 // 103
+        return [
+            {"eenheid": unit, "tarief": old, "valid_from": start, "valid_to": last_year_end},
+            {"eenheid": unit, "tarief": tariff, "valid_from": f"{year}-01-01"},
+        ]
+
+    products: list[dict[str, Any]] = [
+        {
+            "categorie": c,
+            "code": k,
+            "name": n,
+            "eenheid": u,
+            "financing": financing,
+            "valid_from": start,
+            "tariffs": tariffs(u, t),
+        }
+        for financing, rows in (("pxq", pxq), ("output", output), ("budget", budget))
+        for c, k, n, u, t in rows
+    ]
+    products += [
+        {
+            "categorie": "50",
+            "code": code,
+            "name": f"{profiel} x {intensiteit}",
+            "eenheid": "82",
+            "financing": "profile",
+            "profiel": profiel,
+            "intensiteit": intensiteit,
+            "valid_from": start,
+            "tariffs": tariffs("82", t),
+        }
+        for code, profiel, intensiteit, t in profiles
+    ]
+    # An old code replaced at the start of the year: still valid for running allocations.
+    products.append(
+        {
+            "categorie": "45",
+            "code": "45A99",
+            "name": "Oude ambulante code",
+            "eenheid": "04",
+            "valid_from": "2019-01-01",
+            "valid_to": last_year_end,
+            "tariffs": [
+                {"eenheid": "04", "tarief": 8000, "valid_from": "2019-01-01"},
+            ],
+        }
+    )
+    products[-1]["tariffs"][0]["valid_to"] = last_year_end
+    regular = [k for _, k, _, _, _ in pxq + output + budget]
+    term = {"start": start, "end": f"{year + 1}-12-31", "extension_options": [12, 12]}
+    contracts = [
+        {"aanbieder": "12345678", "codes": regular + [code for code, *_ in profiles], **term},
+        {
+            "aanbieder": "87654321",
+            "codes": regular,
+            **term,
+            # a provider exception: day-parts at Zuid cost more this year
+            "tariffs": [
+                {"code": "41A16", "eenheid": "16", "tarief": 7800, "valid_from": f"{year}-01-01"}
+            ],
+        },
+        {"aanbieder": "12345678", "codes": ["45A99"], "start": "2019-01-01", "end": last_year_end},
+    ]
+    return {
+        "format": FORMAT,
+        "regions": [
+            {
+                "code": "DEMO-AMS",
+                "name": "Regio Amsterdam-Amstelland (demo)",
+                "administrator": "0363",
+                "gemeenten": ["0363", "0362", "0437"],
+                "auto_allocate": False,  # opt-in: set it (and import) to try item 5
+                "stacking_exceptions": ["Acuut", "Duurzaam"],
+                "exception_max_days": {"Acuut": 14},
+                "realisation": {"45": 85, "43": 95},
+                "payment": {"kostenplaats": "JH-REGIO", "grootboek": "4700"},
+                "products": products,
+                "contracts": contracts,
+                "ceilings": [
+                    {
+                        "name": "Noord totaal",
+                        "year": year,
+                        "amount": 250_000_00,
+                        "hard": True,
+                        "aanbieders": ["12345678"],
+                        "thresholds": [75, 90],
+                    },
+                    {
+                        "name": "Zuid bestedingsruimte",
+                        "year": year,
+                        "amount": 120_000_00,
+                        "hard": False,
+                        "aanbieders": ["87654321"],
+                    },
+                    {
+                        "name": "Verblijf regionaal (pool)",
+                        "year": year,
+                        "amount": 900_000_00,
+                        "hard": True,
+                        "all_contracted": True,
+                        "categories": ["43", "44"],
+                    },
+                ],
+            }
+        ],
+    }
+
+
+def load_demo_contracts(session: Session, today: date) -> None:
+    """Demo loader: import the demo set for `today`'s year (idempotent: it replaces itself)."""
+    import_document(session, demo_document(today.year))
 
 
 __all__ = [
@@ -1380,10 +1562,13 @@ __all__ = [
     "TariffRow",
     "contract_schema",
     "contracts_configured",
+    "demo_document",
     "export_document",
     "import_document",
     "load_contracts",
+    "load_demo_contracts",
     "load_index",
     "parse_document",
+    "region_gemeenten",
     "taakgericht_contracted",
 ]

@@ -601,6 +601,15 @@ BUILDERS: dict[str, Report] = {
 }
 
 
+_WITH_DATA: dict[str, Callable[[Session, Query, Data | None], list[dict[str, Any]]]] = {
+    "volumes": volumes,
+    "stops": stops,
+    "returning": returning,
+    "process": process,
+    "contracts": contracts,
+}
+
+
 def run(session: Session, name: str, q: Query) -> list[dict[str, Any]]:
     """The rows of report `name`."""
     return BUILDERS[name](session, q)
@@ -620,3 +629,28 @@ def columns(rows: Iterable[dict[str, Any]], default: Sequence[str] = ()) -> list
     for r in rows:
         return list(r)
     return list(default)
+
+
+SECTIONS = (
+    ("volumes", "Volumes en cliënten per maand"),
+    ("stops", "Beëindigde zorg naar reden (JZ588)"),
+    ("returning", "Cliënten die binnen 12 maanden terugkomen"),
+    ("process", "Procescijfers"),
+    ("contracts", "Toewijzingen buiten contract of na het contracteinde"),
+    ("overrides", "Overschreden harde plafonds"),
+)
+
+
+def sections(
+    session: Session, gemeente: str, year: int, today: date | None = None
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The reports of one gemeente for one year as (title, flat rows) per section: what a page
+    of the web interface shows next to its own figures (its `steering` hook)."""
+    day = today or min(date.today(), date(year, 12, 31))
+    q = Query((gemeente,), date(year, 1, 1), date(year, 12, 31), "month", today=day)
+    data = load(session, q)
+    out = []
+    for name, title in SECTIONS:
+        rows = _WITH_DATA[name](session, q, data) if name in _WITH_DATA else overrides(session, q)
+        out.append((title, [{k: flat(v) for k, v in r.items()} for r in rows]))
+    return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from app.bootstrap import main
-from app.reference.demo import demo_document
+from app.reference.contracts import demo_document
 from tests.money.support import seed_allocation
 
 

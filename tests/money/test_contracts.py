@@ -14,11 +14,11 @@ from app.db.base import session_factory, transaction
 from app.reference.contracts import (
     ContractImportError,
     contract_schema,
+    demo_document,
     export_document,
     import_document,
     load_contracts,
 )
-from app.reference.demo import demo_document
 from app.reference.models import ContractLine, LineTariff, Product, ProductTariff, Region
 from tests.money.support import AGB, GEMEENTE, contract_doc
 

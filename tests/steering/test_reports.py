@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
+from app.budget import ceilings
+from app.db.base import session_factory
+from app.reference.contracts import version_sections
+from app.steering.reports import SECTIONS, sections
 from tests.money.support import AGB, GEMEENTE
 from tests.steering.support import HOUR, MEMBER, auth, build
 
@@ -101,3 +106,20 @@ def test_paging_csv_and_scope(api):
     realisation = _report(api, w.gemeente, "realisation")["items"]
     kinds = {(r["kind"], r["ceiling"] or r["aanbieder"]) for r in realisation}
     assert ("ceiling", "Noord") in kinds and ("provider", AGB) in kinds
+
+
+def test_sections_for_the_web_interface(api):
+    """What the web interface's hooks show: the reports as flat sections, the set's versions and
+    the ceilings per month."""
+    build(api)
+    with session_factory(api.engine)() as s:
+        found = dict(sections(s, GEMEENTE, 2026, date(2026, 6, 15)))
+        assert list(found) == [title for _, title in SECTIONS]
+        process = found["Procescijfers"]
+        assert any(r["rejected_by_rule"] == "TR418:1" for r in process)  # flat for a table
+        [(title, versions)] = version_sections(s, GEMEENTE, 2026)
+        assert title == "Versies van AMS" and versions[0]["wijziging"] == "import"
+        util, with_months = ceilings.statuses_by_month(s, GEMEENTE, 2026, date(2026, 6, 15))
+        status, months = with_months[0]
+        assert sum(c.committed for c in months.values()) == status.committed
+        assert util.per_allocation[(GEMEENTE, 3)].get("committed") == 12 * HOUR
