@@ -39,7 +39,11 @@ def _region_fk(table: str) -> sa.ForeignKeyConstraint:
 
 def upgrade() -> None:
     # Plain ADD COLUMNs, never a batch copy of money_regions: on SQLite (foreign keys on) a
-    # batch drops the old table, and ON DELETE CASCADE would empty every table below it.
+    # batch drops the old table, and ON DELETE CASCADE would empty every table below it.  The
+    # downgrade leaves these columns, so they may be there already.
+    inspector = sa.inspect(op.get_bind())
+    have = {c["name"] for c in inspector.get_columns("money_regions")}
+    have_products = {c["name"] for c in inspector.get_columns("money_products")}
     for column in (
         sa.Column("kind", sa.String(20), nullable=False, server_default="regional"),
         sa.Column("administrator", sa.String(4), nullable=True),
@@ -47,7 +51,8 @@ def upgrade() -> None:
         sa.Column("settings", sa.JSON(), nullable=False, server_default=sa.text("'{}'")),
         sa.Column("version", sa.Integer(), nullable=False, server_default="0"),
     ):
-        op.add_column("money_regions", column)
+        if column.name not in have:
+            op.add_column("money_regions", column)
     with op.batch_alter_table("money_region_members") as b:
         b.drop_constraint("uq_money_region_members_gemeente", type_="unique")
         b.add_column(sa.Column("status", sa.String(10), nullable=False, server_default="active"))
@@ -55,11 +60,12 @@ def upgrade() -> None:
             "uq_money_region_members_region_id_gemeente", ["region_id", "gemeente"]
         )
         b.create_index("ix_money_region_members_gemeente", ["gemeente"])
-    op.add_column(
-        "money_products",
+    for column in (
         sa.Column("declaration_moment", sa.String(12), nullable=False, server_default="period"),
-    )
-    op.add_column("money_products", sa.Column("milestones", sa.JSON(), nullable=True))
+        sa.Column("milestones", sa.JSON(), nullable=True),
+    ):
+        if column.name not in have_products:
+            op.add_column("money_products", column)
 
     op.create_table(
         "money_product_tariffs",
@@ -361,5 +367,158 @@ def upgrade() -> None:
     )
 
 
+_DEFAULT_VARIANT = {
+    "pxq": "inspanning",
+    "output": "output",
+    "profile": "output",
+    "budget": "output",
+    "task": "taakgericht",
+}
+
+
 def downgrade() -> None:
-    raise NotImplementedError("0007 is not reversible: contract versions would be lost")
+    """Back to 0003, losing what 0003 cannot hold: versions, permits, the audit, alerts,
+    payments, task funding, invitations and lines per gemeente.  Every line becomes one
+    money_contracts row per code and tariff (its exception, else the regional default, within
+    the line's period); a ceiling keeps its first gemeente; a gemeente keeps its oldest set.
+    The added columns of money_regions and money_products stay (they have server defaults):
+    dropping them on SQLite copies the table, and the cascade of that copy would empty the
+    tables below it."""
+    conn = op.get_bind()
+    op.drop_table("steering_payments")
+    op.drop_index("ix_steering_alerts_due", table_name="steering_alerts")
+    op.drop_index("ix_steering_alerts_gemeente", table_name="steering_alerts")
+    op.drop_table("steering_alerts")
+    op.drop_table("steering_webhooks")
+    op.drop_index("ix_backoffice_audit_gemeente_at", table_name="backoffice_audit")
+    op.drop_table("backoffice_audit")
+    op.drop_index("ix_money_allocation_permits_allocation", table_name="money_allocation_permits")
+    op.drop_table("money_allocation_permits")
+    op.drop_table("money_contract_versions")
+    op.drop_table("money_task_funding")
+
+    op.create_table(
+        "money_contracts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("aanbieder", sa.String(length=8), nullable=False),
+        sa.Column("categorie", sa.String(length=2), nullable=False),
+        sa.Column("code", sa.String(length=5), nullable=False),
+        sa.Column("eenheid", sa.String(length=2), nullable=False),
+        sa.Column("tarief", sa.Integer(), nullable=True),
+        sa.Column("variant", sa.String(length=12), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["region_id"],
+            ["money_regions.id"],
+            name=op.f("fk_money_contracts_region_id_money_regions"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_money_contracts")),
+        sa.UniqueConstraint(
+            "region_id",
+            "aanbieder",
+            "code",
+            "valid_from",
+            name=op.f("uq_money_contracts_region_id_aanbieder_code_valid_from"),
+        ),
+    )
+    with op.batch_alter_table("money_contracts") as b:
+        b.create_index("ix_money_contracts_region_agb", ["region_id", "aanbieder"])
+    meta = sa.MetaData()
+    products = sa.Table("money_products", meta, autoload_with=conn)
+    defaults = sa.Table("money_product_tariffs", meta, autoload_with=conn)
+    lines = sa.Table("money_contract_lines", meta, autoload_with=conn)
+    exceptions = sa.Table("money_line_tariffs", meta, autoload_with=conn)
+    contracts = sa.Table("money_contracts", meta, autoload_with=conn)
+    category = {
+        (r.region_id, r.code): (r.categorie, r.financing) for r in conn.execute(sa.select(products))
+    }
+    default_rows = defaultdict(list)
+    for t in conn.execute(sa.select(defaults)):
+        default_rows[(t.region_id, t.code)].append(t)
+    own = defaultdict(list)
+    for t in conn.execute(sa.select(exceptions)):
+        own[(t.line_id, t.code)].append(t)
+    rows, seen = [], set()
+    for ln in conn.execute(sa.select(lines).order_by(lines.c.position)):
+        for code in ln.codes:
+            cat, financing = category.get((ln.region_id, code), ("", "pxq"))
+            for t in own[(ln.id, code)] or default_rows[(ln.region_id, code)]:
+                start = max(t.valid_from, ln.start)
+                ends = [e for e in (t.valid_to, ln.end) if e is not None]
+                end = min(ends) if ends else None
+                key = (ln.region_id, ln.aanbieder, code, start)
+                if not cat or (end is not None and end < start) or key in seen:
+                    continue
+                seen.add(key)
+                rows.append(
+                    {
+                        "region_id": ln.region_id,
+                        "aanbieder": ln.aanbieder,
+                        "categorie": cat,
+                        "code": code,
+                        "eenheid": t.eenheid,
+                        "tarief": t.tarief,
+                        "variant": ln.variant or _DEFAULT_VARIANT.get(financing, "inspanning"),
+                        "valid_from": start,
+                        "valid_to": end,
+                    }
+                )
+    if rows:
+        conn.execute(sa.insert(contracts), rows)
+    op.drop_index("ix_money_line_tariffs_line_id", table_name="money_line_tariffs")
+    op.drop_table("money_line_tariffs")
+    op.drop_index("ix_money_contract_lines_region_agb", table_name="money_contract_lines")
+    op.drop_table("money_contract_lines")
+    op.drop_index("ix_money_product_tariffs_region_code", table_name="money_product_tariffs")
+    op.drop_table("money_product_tariffs")
+
+    members = sa.Table("money_region_members", meta, autoload_with=conn)
+    kept_sets: dict[str, int] = {}
+    for m in conn.execute(sa.select(members).order_by(members.c.region_id)):
+        if m.status != "active" or m.gemeente in kept_sets:
+            conn.execute(sa.delete(members).where(members.c.id == m.id))
+        else:
+            kept_sets[m.gemeente] = m.region_id
+    with op.batch_alter_table("money_region_members") as b:
+        b.drop_index("ix_money_region_members_gemeente")
+        b.drop_constraint("uq_money_region_members_region_id_gemeente", type_="unique")
+        b.drop_column("status")
+        b.create_unique_constraint("uq_money_region_members_gemeente", ["gemeente"])
+
+    ceiling_members = sa.Table("money_ceiling_members", meta, autoload_with=conn)
+    ceilings = sa.Table("money_ceilings", meta, autoload_with=conn)
+    op.add_column("money_ceilings", sa.Column("gemeente", sa.String(4), nullable=True))
+    ceilings = sa.Table(
+        "money_ceilings", sa.MetaData(), autoload_with=conn
+    )  # again, with the new column
+    seen_years = set()
+    for c in conn.execute(sa.select(ceilings).order_by(ceilings.c.period_start)):
+        if (c.region_id, c.name, c.year) in seen_years:
+            conn.execute(sa.delete(ceilings).where(ceilings.c.id == c.id))
+            continue
+        seen_years.add((c.region_id, c.name, c.year))
+        conn.execute(
+            sa.update(ceilings)
+            .where(ceilings.c.id == c.id)
+            .values(gemeente=(c.gemeenten or [None])[0])
+        )
+    kept = [dict(r._mapping) for r in conn.execute(sa.select(ceiling_members))]
+    with op.batch_alter_table("money_ceilings") as b:
+        b.drop_constraint("uq_money_ceilings_region_id_name_period_start", type_="unique")
+        b.create_unique_constraint(
+            "uq_money_ceilings_region_id_name_year", ["region_id", "name", "year"]
+        )
+        for name in (
+            "period_start",
+            "period_end",
+            "all_contracted",
+            "codes",
+            "gemeenten",
+            "thresholds",
+        ):
+            b.drop_column(name)
+    if kept and not conn.execute(sa.select(sa.func.count()).select_from(ceiling_members)).scalar():
+        conn.execute(sa.insert(ceiling_members), kept)

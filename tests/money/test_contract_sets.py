@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 
 from app.db.base import make_engine, session_factory, transaction
-from app.db.migrate import upgrade
+from app.db.migrate import alembic_config, upgrade
 from app.reference.contracts import (
     Actor,
     ContractForbidden,
@@ -452,6 +453,21 @@ def test_migration_keeps_0003_contracts(tmp_path):
     assert region["ceilings"][0]["gemeenten"] == [G1] and region["ceilings"][0]["year"] == 2026
     assert region["ceilings"][0]["aanbieders"] == [A1]  # kept through the batch copy
     assert region["contracts"][0]["start"] == "2020-01-01"
+    engine.dispose()
+    # and back: 0003 gets a money_contracts row per tariff again, then 0007 once more
+    command.downgrade(alembic_config(url), "0003")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(
+            text("SELECT tarief, valid_from, valid_to FROM money_contracts ORDER BY valid_from")
+        ).all() == [(8000, "2020-01-01", "2025-12-31"), (8240, "2026-01-01", None)]
+        assert conn.execute(text("SELECT gemeente FROM money_ceilings")).scalar() == G1
+        assert conn.execute(text("SELECT count(*) FROM money_ceiling_members")).scalar() == 1
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    book = _book(engine, G1, A1)
+    assert [book.tariff("45A04", date(y, 1, 1)).tarief for y in (2025, 2026)] == [8000, 8240]
     engine.dispose()
 
 
