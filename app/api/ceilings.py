@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -46,6 +47,8 @@ class Unvalued(BaseModel):
     categorie: str | None
     code: str | None
     reason: str
+    ingangsdatum: date
+    einddatum: date | None
 
 
 class CeilingOut(BaseModel):

@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -76,6 +77,25 @@ def month_end(month: Month) -> date:
     return date(month[0], month[1], calendar.monthrange(*month)[1])
 
 
+def months_between(period: Period) -> list[Month]:
+    """Every month that [start, end] touches."""
+    start, end = period
+    if end < start:
+        return []
+    out = []
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out.append((y, m))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def aligned(period: Period) -> bool:
+    """The period starts on the first of a month and ends on the last of one."""
+    start, end = period
+    return start.day == 1 and end == month_end(month_of(end))
+
+
 # --------------------------------------------------------------------------- valuation
 
 
@@ -94,50 +114,63 @@ def unit_tariff(tarief: int | None, tariff_unit: str, unit: str) -> Fraction | N
     return None
 
 
-def months(start: date, end: date) -> Iterable[tuple[Month, date, date]]:
-    """(month, first day, last day) of every month part of [start, end]."""
+@lru_cache(maxsize=4096)
+def months(start: date, end: date) -> tuple[tuple[Month, date, date, int], ...]:
+    """(month, first day, last day, days in the month) of every month part of [start, end]
+    (cached: a region's allocations share a handful of periods)."""
+    out = []
     cur = start
     while cur <= end:
-        stop = min(month_end(month_of(cur)), end)
-        yield month_of(cur), cur, stop
+        month = month_of(cur)
+        in_month = calendar.monthrange(*month)[1]
+        stop = min(date(month[0], month[1], in_month), end)
+        out.append((month, cur, stop, in_month))
         cur = stop + timedelta(days=1)
+    return tuple(out)
 
 
-def spread(a: Allocation, rate: TariffAt | None, period: int | Period) -> dict[Month, Fraction]:
-    """What allocation `a` is worth per month of `period` at `rate` per allocated unit (a
-    function of the month's first day; None for a month means no value that month).  With
-    `rate` None a Budget allocation is spread, others have no value."""
+def _parts(
+    a: Allocation, rate: TariffAt | None, period: int | Period
+) -> list[tuple[Month, int, int]]:
+    """(month, numerator, denominator) of what allocation `a` is worth per month of `period`
+    at `rate` per allocated unit (a function of the month's first day; None for a month means
+    no value that month).  With `rate` None a Budget allocation is spread, others have no value.
+    Integers, not Fractions: this runs for every allocation and month of a region."""
     p0, p1 = _period(period)
     first_year_end = date(a.ingangsdatum.year, 12, 31)
-    out: dict[Month, Fraction] = {}
+    out: list[tuple[Month, int, int]] = []
     if a.budget is not None:
         end = a.einddatum or first_year_end
         total_days = (end - a.ingangsdatum).days + 1
         lo, hi = max(a.ingangsdatum, p0), min(end, p1)
-        for month, start, stop in months(lo, hi):
-            out[month] = Fraction(a.budget * ((stop - start).days + 1), total_days)
+        for month, start, stop, _ in months(lo, hi):
+            out.append((month, a.budget * ((stop - start).days + 1), total_days))
         return out
     if a.volume is None or not a.eenheid or not a.frequentie or rate is None:
-        return {}
+        return out
     end = a.einddatum or (first_year_end if a.frequentie == "6" else p1)
     lo, hi = max(a.ingangsdatum, p0), min(end, p1)
     span_days = (end - a.ingangsdatum).days + 1
-    for month, start, stop in months(lo, hi):
+    freq, volume = a.frequentie, a.volume
+    for month, start, stop, in_month in months(lo, hi):
         t = rate(start)
         if t is None:
             continue
         days = (stop - start).days + 1
-        amount = a.volume * t
-        if a.frequentie == "1":
-            value = amount * days
-        elif a.frequentie == "2":
-            value = amount * days / 7
-        elif a.frequentie == "4":
-            value = amount * days / calendar.monthrange(*month)[1]
-        else:  # 6: a total over the allocation's days (open end: its first year)
-            value = amount * days / span_days
-        out[month] = value
+        num, den = volume * t.numerator * days, t.denominator
+        if freq == "2":
+            den *= 7
+        elif freq == "4":
+            den *= in_month
+        elif freq != "1":  # 6: a total over the allocation's days (open end: its first year)
+            den *= span_days
+        out.append((month, num, den))
     return out
+
+
+def spread(a: Allocation, rate: TariffAt | None, period: int | Period) -> dict[Month, Fraction]:
+    """What allocation `a` is worth per month of `period` (exact; see `_parts`)."""
+    return {m: Fraction(num, den) for m, num, den in _parts(a, rate, period)}
 
 
 def monthly_value(
@@ -151,7 +184,7 @@ def monthly_value(
     else:
         fixed = tariff
         rate = lambda _day: fixed  # noqa: E731  (one fixed tariff for every month)
-    return {m: int(v) for m, v in spread(a, rate, period).items()}
+    return {m: num // den for m, num, den in _parts(a, rate, period)}
 
 
 def allocation_rate(book: ContractBook, a: Allocation) -> tuple[TariffAt | None, str | None]:
@@ -169,9 +202,13 @@ def allocation_rate(book: ContractBook, a: Allocation) -> tuple[TariffAt | None,
     if first is None or unit_tariff(first.tarief, first.eenheid, unit) is None:
         return None, f"the unit {unit} does not convert to the contract unit of {code}"
 
+    seen: dict[date, Fraction | None] = {}
+
     def at(day: date) -> Fraction | None:
-        row = book.nearest(code, day)
-        return unit_tariff(row.tarief, row.eenheid, unit) if row is not None else None
+        if day not in seen:
+            row = book.nearest(code, day)
+            seen[day] = unit_tariff(row.tarief, row.eenheid, unit) if row is not None else None
+        return seen[day]
 
     return at, None
 
@@ -294,8 +331,13 @@ def utilisation_for(
     cells: dict[Key, Cell] = defaultdict(Cell)
     per_alloc: dict[tuple[str, int], Entry] = {}
     unvalued: dict[tuple[str, int], dict[str, Any]] = {}
+    rates: dict[tuple[Any, ...], tuple[TariffAt | None, str | None]] = {}
     for a in allocations.leading_in_period(session, gemeenten, p0, p1):
-        rate, why = allocation_rate(index.book(a.gemeente, a.aanbieder), a)
+        # allocations of one provider, product and unit share their tariff by month
+        rkey = (a.gemeente, a.aanbieder, a.code, a.eenheid, a.budget is None, a.volume is None)
+        if rkey not in rates:
+            rates[rkey] = allocation_rate(index.book(a.gemeente, a.aanbieder), a)
+        rate, why = rates[rkey]
         values = monthly_value(a, rate, (p0, p1))
         entry = per_alloc.setdefault(
             (a.gemeente, a.nummer), Entry(a.aanbieder, a.gemeente, a.categorie, a.code)
@@ -308,6 +350,8 @@ def utilisation_for(
                 "categorie": a.categorie,
                 "code": a.code,
                 "reason": why,
+                "ingangsdatum": a.ingangsdatum.isoformat(),
+                "einddatum": a.einddatum.isoformat() if a.einddatum else None,
             }
         for month, cents in values.items():
             cells[(a.aanbieder, a.gemeente, a.categorie or "", month)].committed += cents
@@ -445,7 +489,7 @@ def lump_sum(amount: int, start: date, end: date, lo: date, hi: date) -> dict[Mo
     flooring from `start`, so the months of the whole period add up to the amount exactly."""
     days = (end - start).days + 1
     out: dict[Month, int] = {}
-    for month, m0, m1 in months(max(start, lo), min(end, hi)):
+    for month, m0, m1, _ in months(max(start, lo), min(end, hi)):
         before = (m0 - start).days
         upto = (m1 - start).days + 1
         out[month] = amount * upto // days - amount * before // days
@@ -570,6 +614,13 @@ class CeilingStatus:
         }
 
 
+def _runs_in(u: dict[str, Any], p0: date, p1: date) -> bool:
+    end = u.get("einddatum")
+    return date.fromisoformat(u["ingangsdatum"]) <= p1 and (
+        end is None or date.fromisoformat(end) >= p0
+    )
+
+
 def ceiling_status(
     session: Session,
     scope: Scope,
@@ -589,26 +640,31 @@ def ceiling_status(
     projected: dict[Month, int] = defaultdict(int)
     per_allocation: dict[tuple[str, int], tuple[int, int]] = {}
     unvalued = []
+    p0, p1 = scope.period
+    # the utilisation may span more months than the ceiling (one for several ceilings)
+    inside = {m for m in months_between(util.period) if month_end(m) >= p0 and date(*m, 1) <= p1}
     for key, entry in util.per_allocation.items():
         gem, agb = entry.gemeente, entry.aanbieder
         if gem not in scope.gemeenten or not scope.provider(agb, contracted):
             continue
         own = scope.product(entry.categorie, entry.code)
-        a_committed = entry.committed_total if own else 0
-        a_spent_months = entry.spent_where(scope.product)
+        committed_months = {m: v for m, v in entry.committed.items() if m in inside} if own else {}
+        a_committed = sum(committed_months.values())
+        a_spent_months = {m: v for m, v in entry.spent_where(scope.product).items() if m in inside}
         a_spent = sum(a_spent_months.values())
-        if not own and not a_spent_months:
+        missing = util.unvalued.get(key) if own else None
+        if missing is not None and _runs_in(missing, p0, p1):
+            unvalued.append(missing)
+        if not committed_months and not a_spent_months:
             continue
-        if own and key in util.unvalued:
-            unvalued.append(util.unvalued[key])
         committed += a_committed
         spent += a_spent
         usage += max(a_committed, a_spent)
         per_allocation[key] = (a_committed, a_spent)
         factor = realisation.get(entry.categorie or "", 100)
         through = declared.get((agb, gem))
-        for month in set(entry.committed) | set(a_spent_months):
-            m_committed = entry.committed.get(month, 0) if own else 0
+        for month in set(committed_months) | set(a_spent_months):
+            m_committed = committed_months.get(month, 0)
             m_spent = a_spent_months.get(month, 0)
             by_month_committed[month] += m_committed
             by_month_spent[month] += m_spent
@@ -730,17 +786,31 @@ def statuses_of(
     index: ContractIndex | None = None,
 ) -> list[CeilingStatus]:
     """The figures of these ceilings (one utilisation per distinct gemeenten and period)."""
-    cache: dict[tuple[tuple[str, ...], Period], Utilisation] = {}
     every = sorted({g for s in scopes for g in s.gemeenten})
     if scopes and index is None:
         index = load_index(session, every)
     declared = ledger.declared_through(session, every) if scopes else {}
+    # Month-aligned ceilings share one valuation over all their gemeenten and months (a
+    # month's value does not depend on the period asked); others get one of their own.
+    shared = [s.period for s in scopes if aligned(s.period)]
+    common = (
+        utilisation_for(
+            session, every, (min(p[0] for p in shared), max(p[1] for p in shared)), index
+        )
+        if shared
+        else None
+    )
+    cache: dict[tuple[tuple[str, ...], Period], Utilisation] = {}
     out = []
     for scope in scopes:
-        key = (tuple(scope.gemeenten), scope.period)
-        if key not in cache:
-            cache[key] = utilisation_for(session, scope.gemeenten, scope.period, index)
-        status = ceiling_status(session, scope, cache[key], today, declared)
+        if aligned(scope.period) and common is not None:
+            util = common
+        else:
+            key = (tuple(scope.gemeenten), scope.period)
+            if key not in cache:
+                cache[key] = utilisation_for(session, scope.gemeenten, scope.period, index)
+            util = cache[key]
+        status = ceiling_status(session, scope, util, today, declared)
         status.overrides = _overrides(session, scope)
         out.append(status)
     return out

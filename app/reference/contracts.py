@@ -1144,14 +1144,16 @@ class ContractBook:
 
     def nearest(self, code: str, on: date) -> TariffRow | None:
         """The tariff valid on `on`, else the latest before it, else the first after it."""
-        rows = sorted(self.by_code.get(code, ()), key=lambda r: r.valid_from)
+        rows = self.by_code.get(code)
         if not rows:
             return None
         found = self.tariff(code, on)
         if found is not None:
             return found
         before = [r for r in rows if r.valid_from <= on]
-        return before[-1] if before else rows[0]
+        if before:
+            return max(before, key=lambda r: r.valid_from)
+        return min(rows, key=lambda r: r.valid_from)
 
     def contracted(self, categorie: str | None, code: str, on: date) -> bool:
         """Whether (categorie, code) is contracted on `on` (categorie None: any category)."""
