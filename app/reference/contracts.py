@@ -548,6 +548,7 @@ def _settings(r: RegionIn) -> dict[str, Any]:
 
 
 def _replace_region(session: Session, r: RegionIn, result: ImportResult, actor: Actor) -> None:
+    forget_indexes(session)
     region = session.scalar(select(Region).where(Region.code == r.code))
     if region is None:
         region = Region(code=r.code, version=0)
@@ -1008,6 +1009,7 @@ def join(session: Session, code: str, gemeente: str, actor: Actor, now: datetime
     if errors:
         raise ContractImportError(errors)
     member.status = ACTIVE
+    forget_indexes(session)
     session.flush()
     return record_version(session, code, "join", actor, now)
 
@@ -1024,6 +1026,7 @@ def leave(session: Session, code: str, gemeente: str, actor: Actor, now: datetim
     )
     if not gone.rowcount:  # type: ignore[attr-defined]  # CursorResult of a DELETE
         raise _forbid(f"gemeente {gemeente} is not a member of {code}")
+    forget_indexes(session)
     session.flush()
     return record_version(session, code, "leave", actor, now)
 
@@ -1051,6 +1054,7 @@ def delete_region(session: Session, code: str, actor: Actor, now: datetime) -> i
     region = _region(session, code)
     _require_admin(region, actor)
     session.delete(region)
+    forget_indexes(session)
     session.flush()
     return record_version(session, code, "delete", actor, now)
 
@@ -1292,15 +1296,42 @@ def active_sets(session: Session, gemeenten: Sequence[str]) -> dict[str, list[in
     return dict(out)
 
 
+_CACHE = "ijw.contract_indexes"
+
+
+def forget_indexes(session: Session) -> None:
+    """Drop the contract indexes this session cached (after a change of a set)."""
+    session.info.pop(_CACHE, None)
+
+
 def load_index(
     session: Session, gemeenten: Sequence[str], aanbieder: str | None = None
 ) -> ContractIndex:
-    """The contract data of the gemeenten's sets (only `aanbieder`'s lines when given)."""
-    memberships = active_sets(session, gemeenten)
-    ids = sorted({rid for rids in memberships.values() for rid in rids})
+    """The contract data of the gemeenten's sets (only `aanbieder`'s lines when given), for
+    every active member of those sets.  Cached in the session per sets and provider: the checks
+    of one message ask for it several times; a change of a set in the session drops the cache."""
+    wanted = active_sets(session, gemeenten)
+    ids = sorted({rid for rids in wanted.values() for rid in rids})
+    key = (tuple(ids), aanbieder)
+    cache: dict[tuple[tuple[int, ...], str | None], ContractIndex] = session.info.setdefault(
+        _CACHE, {}
+    )
+    if ids and key in cache:
+        return cache[key]
+    memberships = dict(wanted)
+    if ids:
+        for g, rid in session.execute(
+            select(RegionMember.gemeente, RegionMember.region_id)
+            .where(RegionMember.region_id.in_(ids), RegionMember.status == ACTIVE)
+            .order_by(RegionMember.region_id)
+        ):
+            rids = memberships.setdefault(g, [])
+            if rid not in rids:
+                rids.append(rid)
     index = ContractIndex({}, memberships, {}, {}, defaultdict(list), defaultdict(list), {})
     if not ids:
         return index
+    cache[key] = index
     index.regions = {r.id: r for r in session.scalars(select(Region).where(Region.id.in_(ids)))}
     for rid, code, cat, fin in session.execute(
         select(Product.region_id, Product.code, Product.categorie, Product.financing).where(
