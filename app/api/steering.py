@@ -280,6 +280,9 @@ def report(
     p1 = end or date(today.year, 12, 31)
     if p1 < p0 or (p1 - p0).days > 5 * 366:
         raise ApiError(400, "BAD_PERIOD", "from..to is at most five years, from before to")
+    if name == "overrides" and party.role == Role.AANBIEDER:
+        # the reasons (a court order) are the gemeente's: a provider sees its own rows elsewhere
+        raise ApiError(403, "FORBIDDEN", "the overrides report is for gemeenten")
     gemeenten = _scope(s, party, gemeente, region)
     q = reports.Query(
         tuple(gemeenten),

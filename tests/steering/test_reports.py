@@ -103,6 +103,10 @@ def test_paging_csv_and_scope(api):
     # a provider sees its own rows of the gemeente it names
     mine = _report(api, w.provider, "volumes", gemeente=GEMEENTE)
     assert mine["total"] == 12 and {i["aanbieder"] for i in mine["items"]} == {AGB}
+    overrides = api.client.get(
+        "/v1/reports/overrides", params={"gemeente": GEMEENTE}, headers=auth(w.provider)
+    )
+    assert overrides.status_code == 403
     realisation = _report(api, w.gemeente, "realisation")["items"]
     kinds = {(r["kind"], r["ceiling"] or r["aanbieder"]) for r in realisation}
     assert ("ceiling", "Noord") in kinds and ("provider", AGB) in kinds
