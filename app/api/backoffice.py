@@ -16,9 +16,9 @@ posted one.  `GET /v1/clock` (any party) tells the service's today, for integrat
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -581,6 +581,9 @@ async def create_allocations(
     )
 
 
+Nummer = Annotated[int, Path(ge=1, le=999_999_999, description="ToewijzingNummer")]
+
+
 class PermitIn(BaseModel):
     """Why (override) or who agreed and when (consent)."""
 
@@ -622,7 +625,7 @@ def _permit(
     status_code=201,
 )
 def add_override(
-    nummer: int, body: PermitIn, party: GemeenteDep, svc: ServiceDep, user: UserDep
+    nummer: Nummer, body: PermitIn, party: GemeenteDep, svc: ServiceDep, user: UserDep
 ) -> PermitOut:
     return _permit(svc, party, nummer, "override", body, user)
 
@@ -635,7 +638,7 @@ def add_override(
     status_code=201,
 )
 def add_consent(
-    nummer: int, body: PermitIn, party: GemeenteDep, svc: ServiceDep, user: UserDep
+    nummer: Nummer, body: PermitIn, party: GemeenteDep, svc: ServiceDep, user: UserDep
 ) -> PermitOut:
     return _permit(svc, party, nummer, "consent", body, user)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import ApiError, CallerDep, GemeenteDep, ServiceDep, SessionDep, UserDep
@@ -34,6 +34,9 @@ from app.reference.indexation import index_region
 from app.reference.product_csv import replace_products
 
 router = APIRouter(prefix="/v1/contracts", tags=["contracts"])
+# Path parameters are bounded like every other input: a set's code, a version number.
+Code = Annotated[str, Path(min_length=1, max_length=40)]
+Number = Annotated[int, Path(ge=1, le=10**9)]
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
@@ -204,7 +207,7 @@ def _visible(s: SessionDep, code: str, party: Party) -> None:
 
 
 @router.get("/{code}/members", summary="Members of a set and their status")
-def members(code: str, party: GemeenteDep, s: SessionDep) -> Members:
+def members(code: Code, party: GemeenteDep, s: SessionDep) -> Members:
     _visible(s, code, party)
     region = sets.visible_to(s, code, None)
     assert region is not None
@@ -220,7 +223,7 @@ def members(code: str, party: GemeenteDep, s: SessionDep) -> Members:
 
 @router.post("/{code}/join", summary="Join a set you were invited to", responses=_ERRORS)
 def join(
-    code: str, party: GemeenteDep, s: SessionDep, svc: ServiceDep, user: UserDep
+    code: Code, party: GemeenteDep, s: SessionDep, svc: ServiceDep, user: UserDep
 ) -> VersionChange:
     """From now on the set's contracts, ceilings and catalogue apply to you."""
     try:
@@ -232,7 +235,7 @@ def join(
 
 @router.delete("/{code}/membership", summary="Leave a set", responses=_ERRORS)
 def leave(
-    code: str, party: GemeenteDep, s: SessionDep, svc: ServiceDep, user: UserDep
+    code: Code, party: GemeenteDep, s: SessionDep, svc: ServiceDep, user: UserDep
 ) -> VersionChange:
     """Leave a set (or decline the invitation); the administrator hands over first."""
     try:
@@ -244,7 +247,7 @@ def leave(
 
 @router.post("/{code}/administrator", summary="Hand over the administration", responses=_ERRORS)
 def administrator(
-    code: str,
+    code: Code,
     body: AdministratorIn,
     party: GemeenteDep,
     s: SessionDep,
@@ -261,7 +264,7 @@ def administrator(
 
 @router.delete("/{code}", summary="Dismantle a set (administrator only)", responses=_ERRORS)
 def dismantle(
-    code: str, party: GemeenteDep, s: SessionDep, svc: ServiceDep, user: UserDep
+    code: Code, party: GemeenteDep, s: SessionDep, svc: ServiceDep, user: UserDep
 ) -> VersionChange:
     """Delete the set; its versions stay and can still be exported."""
     try:
@@ -281,7 +284,7 @@ def _versions_visible(s: SessionDep, code: str, party: Party) -> None:
 
 
 @router.get("/{code}/versions", summary="Every version of a set: who, when, what")
-def versions(code: str, party: GemeenteDep, s: SessionDep) -> VersionList:
+def versions(code: Code, party: GemeenteDep, s: SessionDep) -> VersionList:
     _versions_visible(s, code, party)
     return VersionList(
         region=code,
@@ -300,7 +303,7 @@ def versions(code: str, party: GemeenteDep, s: SessionDep) -> VersionList:
 
 
 @router.get("/{code}/versions/{number}", summary="Export one version of a set")
-def version(code: str, number: int, party: GemeenteDep, s: SessionDep) -> ContractDocument:
+def version(code: Code, number: Number, party: GemeenteDep, s: SessionDep) -> ContractDocument:
     """The set as it was in that version, in the import format (a deleted set: no regions)."""
     _versions_visible(s, code, party)
     try:
@@ -311,7 +314,7 @@ def version(code: str, number: int, party: GemeenteDep, s: SessionDep) -> Contra
 
 @router.get("/{code}/diff", summary="What changed between two versions of a set")
 def version_diff(
-    code: str,
+    code: Code,
     party: GemeenteDep,
     s: SessionDep,
     old: int = Query(alias="from", ge=1, le=10**9),
@@ -329,7 +332,7 @@ def version_diff(
 
 @router.post("/{code}/index", summary="Index a set's tariffs from a date", responses=_ERRORS)
 def index(
-    code: str,
+    code: Code,
     body: IndexIn,
     party: GemeenteDep,
     s: SessionDep,
@@ -367,7 +370,7 @@ def index(
     openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 async def put_products(
-    code: str, request: Request, party: GemeenteDep, svc: ServiceDep, user: UserDep
+    code: Code, request: Request, party: GemeenteDep, svc: ServiceDep, user: UserDep
 ) -> ImportResult:
     """The region's published product list (columns in docs/contracts.md); without a tariff
     column the regional default tariffs of the codes that stay are kept."""
