@@ -1,14 +1,14 @@
 """The composition root: the one place that knows every flow and wires the service explicitly.
 
 It builds the flow registry (message type -> owning flow, then its extensions), the header
-rules, the pre-create checks of the back office, the API routers, the CLI command groups and the
+rules, the checks on every JW301 the gemeente sends, the API routers, the CLI command groups and the
 demo loaders.  Nothing in `app` registers itself on import; a new flow is one package and one
 line in `register_flows` below.
 
 Dependency direction (enforced by import-linter, see pyproject.toml):
 
     ijw  <-  db  <-  exchange  <-  reference  <-  flows  <-  budget  <-  backoffice
-         <-  api / cli / harness  <-  bootstrap
+         <-  steering  <-  harness  <-  api / cli  <-  bootstrap
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from app.api import ceilings as ceilings_api
 from app.api import contracts as contracts_api
 from app.api import declarations as declarations_api
 from app.api import ggk as ggk_api
+from app.api import steering as steering_api
 from app.api.app import build_app
 from app.api.deps import Service
+from app.backoffice import models as backoffice_models
 from app.backoffice.service import BackOffice
-from app.budget import autoalloc, ceilings, financing
+from app.budget import autoalloc, ceilings, financing, guard
 from app.budget import models as budget_models
 from app.cli import ceilings as ceilings_cli
 from app.cli import codelists as codelists_cli
@@ -44,6 +46,7 @@ from app.cli import ggk as ggk_cli
 from app.cli import harness as harness_cli
 from app.cli import main as cli
 from app.cli import service as service_cli
+from app.cli import steering as steering_cli
 from app.cli import users as users_cli
 from app.cli import validate as validate_cli
 from app.clock import Clock, SystemClock, clock_for
@@ -82,7 +85,9 @@ from app.ggk.inbound import GgkInbound
 from app.ggk.service import Ggk
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
-from app.reference.contracts import load_demo_contracts
+from app.reference.contracts import load_demo_contracts, taakgericht_contracted, version_sections
+from app.steering import models as steering_models
+from app.steering import reports
 from app.ui import demo as ui_demo
 from app.ui import web
 from app.ui.core import FailedDelivery, Hooks, UiContext, UiSettings
@@ -98,6 +103,8 @@ MODEL_MODULES = (
     budget_models,
     account_models,
     ggk_models,
+    backoffice_models,
+    steering_models,
 )
 
 
@@ -110,11 +117,18 @@ def metadata() -> MetaData:
 class Wiring:
     """The choices a deployment (or a test) can make when the service is built."""
 
-    # Taakgericht products (no allocation, IV096) for TR019; None: every start/stop needs one.
-    taakgericht: TaakgerichtCheck | None = None
-    # Checks run before the back office or automatic handling sends a JW301, in this order.
+    # Taakgericht products (no allocation, IV096) for TR019: by default the products a contract
+    # line has with variant taakgericht; None: every start/stop needs an allocation.
+    taakgericht: TaakgerichtCheck | None = taakgericht_contracted
+    # Checks on every JW301 the gemeente sends (back office, automatic handling, posted), in
+    # this order: profile stacking, budget ceilings, OP296 contract, OP186/OP298/OP299 consent.
     pre_create_checks: Sequence[PreCreateCheck] = field(
-        default_factory=lambda: (financing.check_planned, ceilings.check_planned)
+        default_factory=lambda: (
+            financing.check_planned,
+            ceilings.check_planned,
+            guard.check_contract,
+            guard.check_changes,
+        )
     )
     # The GGk channel's settings (None: from the environment) and whether the app delivers the
     # outbox itself while it serves (`ijw ggk deliver` can do it in a process of its own).
@@ -133,6 +147,7 @@ def register_flows(flows: Flows, outbound: Outbound, wiring: Wiring) -> None:
     m.register("JW301", Jw301Flow())
     m.extend("JW301", HonouringJw301())  # TR379; requests honoured by the JW301
     m.extend("JW301", NoDeletionAfterPrestaties())  # TR385
+    m.extend("JW301", guard.AllocationGuard(wiring.pre_create_checks))  # on every path
     m.register("JW302", Jw302Flow())
     m.extend("JW302", HonouringJw302())
     m.register("JW305", Jw305Flow(wiring.taakgericht))
@@ -155,6 +170,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     backoffice_api.router,
     backoffice_api.clock_router,
     ggk_api.router,
+    steering_api.router,
 )
 
 
@@ -173,7 +189,9 @@ def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> tuple[Ser
     outbound = Outbound(flows, rules, settings, clock, dispatcher)
     register_flows(flows, outbound, wiring)
     intake = Intake(factory, settings, clock, flows, rules, outbound, dispatcher)
-    backoffice = BackOffice(factory, clock, outbound, wiring.pre_create_checks)
+    # The pre-create checks run in the JW301 flow (the budget guard), so the back office
+    # needs none of its own.
+    backoffice = BackOffice(factory, clock, outbound)
     service = Service(
         settings, clock, engine, factory, intake, backoffice, transport=GgkTransportLog()
     )
@@ -205,7 +223,12 @@ def ggk_failures(session: Session, gemeente: str) -> list[FailedDelivery]:
     ]
 
 
-UI_HOOKS = Hooks(delivery_failures=ggk_failures)
+UI_HOOKS = Hooks(
+    delivery_failures=ggk_failures,
+    steering=reports.sections,
+    contract_versions=version_sections,
+    actor=True,
+)
 
 
 def create_app(
@@ -266,6 +289,7 @@ CLI_GROUPS: tuple[cli.Group, ...] = (
     ceilings_cli.register,
     users_cli.register,
     ggk_cli.register,
+    steering_cli.register,
 )
 
 

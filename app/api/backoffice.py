@@ -15,10 +15,10 @@ posted one.  `GET /v1/clock` (any party) tells the service's today, for integrat
 
 from __future__ import annotations
 
-from datetime import date, time
-from typing import Any, Literal
+from datetime import date, datetime, time
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -32,11 +32,13 @@ from app.api.deps import (
     ServiceDep,
     SessionDep,
     ToewijzingNummer,
+    UserDep,
     cursor_value,
     not_found,
 )
-from app.api.inputs import MessageData, Strict, Text
+from app.api.inputs import IsoDate, MessageData, Strict, Text
 from app.api.pages import Page, page_of
+from app.backoffice import audit
 from app.backoffice.service import (
     STATES,
     AllocationState,
@@ -72,7 +74,8 @@ _REFUSED: dict[int | str, dict[str, Any]] = {
 
 class ProductIn(Strict):
     categorie: str = Field(pattern=r"^[0-9]{2}$")
-    code: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{5}$")
+    # LDT_ProductCode: 1-5 characters, not only whitespace (regional lists use short codes).
+    code: str | None = Field(default=None, min_length=1, max_length=5, pattern=r"\S")
 
 
 class OmvangIn(Strict):
@@ -88,19 +91,33 @@ class AllocationIn(Strict):
 
     toewijzingnummer: int | None = Field(default=None, ge=1, le=999_999_999)
     product: ProductIn | None = None
-    ingangsdatum: date | None = None
-    einddatum: date | None = None
+    ingangsdatum: IsoDate | None = None
+    einddatum: IsoDate | None = None
     reden_wijziging: str | None = Field(default=None, pattern=r"^[0-9]{2}$")
     omvang: OmvangIn | None = None
     budget: int | None = Field(default=None, ge=0, le=99_999_999, description="eurocents")
     referentie_aanbieder: Text | None = Field(default=None, min_length=1, max_length=36)
     commentaar: Text | None = Field(default=None, max_length=1000)
-    toewijzingsdatum: date | None = Field(default=None, description="default: now")
+    toewijzingsdatum: IsoDate | None = Field(default=None, description="default: now")
     toewijzingstijd: str | None = Field(
         default=None,
         pattern=_LOCAL_TIME,
         description="HH:MM:SS in Dutch local time (Europe/Amsterdam), as the JW301 carries it; "
         "default: now",
+    )
+    override_reden: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=500,
+        description="why a hard budget ceiling may be exceeded (unavoidable care, e.g. a court "
+        "order); kept with who and when, reported",
+    )
+    toestemming_aanbieder: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=500,
+        description="the provider agreed to this change (OP186 end in the past, OP298 lower "
+        "total volume, OP299 lower budget): who agreed and when",
     )
 
     def order(self) -> Order:
@@ -131,6 +148,8 @@ class AllocationIn(Strict):
             toewijzingstijd=time.fromisoformat(self.toewijzingstijd)
             if self.toewijzingstijd
             else None,
+            override=self.override_reden,
+            consent=self.toestemming_aanbieder,
         )
 
 
@@ -556,7 +575,7 @@ def get_request(
     responses=_REFUSED,
 )
 async def answer_request(
-    request_id: RowId, body: AnswerRequest, party: GemeenteDep, svc: ServiceDep
+    request_id: RowId, body: AnswerRequest, party: GemeenteDep, svc: ServiceDep, user: UserDep
 ) -> Answered201:
     result = await run_in_threadpool(
         svc.backoffice.answer_request,
@@ -566,6 +585,7 @@ async def answer_request(
         reden_afwijzing=body.reden_afwijzing,
         woonplaatsbeginsel=body.woonplaatsbeginsel,
         identificatie=body.identificatie,
+        actor=user,
     )
     if result is None:
         raise not_found(f"request {request_id}")
@@ -652,15 +672,17 @@ def get_allocation(
 @router.post(
     "/toewijzingen",
     summary="Create or change allocations (builds and sends a JW301)",
-    description="Builds one JW301 for the client at the provider, runs the pre-create checks "
-    "(e.g. budget ceilings), level 2 and the provider's checks (TR332, TR379, TR385, TR381, "
-    "TR378), stores the versions and puts the message in the provider's feed.  A refusal "
-    "answers 422 {code, message, details[]} and sends nothing.  " + _STANDARD,
+    description="Builds one JW301 for the client at the provider, runs level 2, the provider's "
+    "checks (TR332, TR379, TR385, TR381, TR378) and the checks on every allocation (budget "
+    "ceilings with their overrides, profile stacking, OP296 contract, OP186/OP298/OP299 "
+    "consent), stores the versions and puts the message in the provider's feed.  A refusal "
+    "answers 422 {code, message, details[]} and sends nothing.  X-Ijw-User names the person "
+    "acting (audit).  " + _STANDARD,
     status_code=201,
     responses=_REFUSED,
 )
 async def create_allocations(
-    body: AllocationRequest, party: GemeenteDep, svc: ServiceDep
+    body: AllocationRequest, party: GemeenteDep, svc: ServiceDep, user: UserDep
 ) -> Created201:
     result = await run_in_threadpool(
         svc.backoffice.create_allocations,
@@ -671,6 +693,7 @@ async def create_allocations(
         client=body.client,
         include_current=body.include_current,
         identificatie=body.identificatie,
+        actor=user,
     )
     if isinstance(result, Refusal):
         raise _refused(result)
@@ -685,6 +708,103 @@ async def create_allocations(
             key=lambda a: a.toewijzingnummer,
         ),
         warnings=result.warnings,
+    )
+
+
+Nummer = Annotated[int, Path(ge=1, le=999_999_999, description="ToewijzingNummer")]
+
+
+class PermitIn(BaseModel):
+    """Why (override) or who agreed and when (consent)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reden: str = Field(min_length=3, max_length=500)
+
+
+class PermitOut(BaseModel):
+    id: int
+    toewijzingnummer: int
+    kind: Literal["override", "consent"]
+    reden: str
+    actor_user: str | None
+    created_at: datetime
+
+
+def _permit(
+    svc: ServiceDep, party: GemeenteDep, nummer: int, kind: str, body: PermitIn, user: str | None
+) -> PermitOut:
+    p = svc.backoffice.add_permit(party, nummer, kind, body.reden, user)
+    return PermitOut(
+        id=p.id,
+        toewijzingnummer=p.nummer,
+        kind=kind,  # type: ignore[arg-type]  # override | consent
+        reden=p.reason,
+        actor_user=p.actor_user,
+        created_at=p.created_at,
+    )
+
+
+@router.post(
+    "/toewijzingen/{nummer}/override",
+    summary="Allow the next JW301 for this allocation to exceed a hard ceiling",
+    description="For unavoidable care (a court-ordered measure) sent as a JW301 of your own: "
+    "the next JW301 with this ToewijzingNummer may exceed a hard budget ceiling; it is sent "
+    "with a CEILING_OVERRIDDEN warning and reported.  Back-office creates take "
+    "`override_reden` instead.  " + _STANDARD,
+    status_code=201,
+)
+def add_override(
+    nummer: Nummer, body: PermitIn, party: GemeenteDep, svc: ServiceDep, user: UserDep
+) -> PermitOut:
+    return _permit(svc, party, nummer, "override", body, user)
+
+
+@router.post(
+    "/toewijzingen/{nummer}/toestemming",
+    summary="Record the provider's consent to a change (OP186, OP298, OP299)",
+    description="The next JW301 that ends this allocation in the past, lowers its total volume "
+    "or its budget is sent without the consent warning.  " + _STANDARD,
+    status_code=201,
+)
+def add_consent(
+    nummer: Nummer, body: PermitIn, party: GemeenteDep, svc: ServiceDep, user: UserDep
+) -> PermitOut:
+    return _permit(svc, party, nummer, "consent", body, user)
+
+
+class AuditOut(BaseModel):
+    """One back-office action: who (the acting user), what, on what, when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor_user: str | None
+    action: str
+    subject: str
+    message_id: int | None
+    details: dict[str, Any]
+
+
+class AuditList(BaseModel):
+    items: list[AuditOut]
+    next_cursor: str
+
+
+@router.get("/audit", summary="Who did what in the back office", description=_STANDARD)
+def audit_log(
+    party: GemeenteDep,
+    s: SessionDep,
+    since: int = Query(0, ge=0, le=2**62, description="cursor from a previous page"),
+    actor: str | None = Query(None, max_length=100),
+    action: str | None = Query(None, max_length=40),
+    limit: int = Query(100, ge=1, le=1000),
+) -> AuditList:
+    items = audit.entries(s, party.code, actor=actor, action=action, after=since, limit=limit)
+    return AuditList(
+        items=[AuditOut.model_validate(e) for e in items],
+        next_cursor=str(items[-1].id if items else since),
     )
 
 

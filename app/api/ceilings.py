@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -26,30 +27,59 @@ CSV_COLUMNS = ("aanbieder", "gemeente", "categorie", "month", "committed", "spen
 
 
 class Forecast(BaseModel):
-    """When the ceiling runs out: at the spending rate, and by cumulative commitment."""
+    """When the ceiling runs out: the projection from committed and spent together (declaration
+    lag and realisation factors included), the plain spending rate, cumulative commitment."""
 
+    projected: int
+    projected_remaining: int
+    projected_runs_out_on: str | None
     spending_rate_per_day: int | None
     runs_out_on: str | None
     committed_runs_out_on: str | None
+
+
+class Unvalued(BaseModel):
+    """An allocation in scope that cannot be valued, and why."""
+
+    gemeente: str
+    toewijzingnummer: int
+    aanbieder: str
+    categorie: str | None
+    code: str | None
+    reason: str
+    ingangsdatum: date
+    einddatum: date | None
 
 
 class CeilingOut(BaseModel):
     """A ceiling with its figures (eurocents)."""
 
     id: int
+    region: str
     name: str
     year: int
+    start: str
+    end: str
     kind: Literal["hard", "soft"]
     amount: int
     aanbieders: list[str]
+    all_contracted: bool
     categories: list[str] | None
-    gemeente: str | None
+    codes: list[str] | None
+    gemeenten: list[str] | None
+    thresholds: list[int]
+    thresholds_passed: list[int]
     committed: int
     spent: int
+    task: int
     usage: int
+    expected: int
     remaining: int
     percentage: float | None
     status: Literal["ok", "warning", "exceeded"]
+    unvalued: int
+    unvalued_allocations: list[Unvalued]
+    overrides: int
     forecast: Forecast
 
 
@@ -78,6 +108,7 @@ class UtilisationOut(BaseModel):
     gemeenten: list[str]
     totals: Totals
     items: list[UtilisationRow]
+    unvalued: list[Unvalued]
 
 
 def _year(year: int | None, svc: ServiceDep) -> int:
@@ -151,4 +182,9 @@ def utilisation(
             ),
         ),
         items=[UtilisationRow.model_validate(r) for r in rows],
+        unvalued=[
+            Unvalued.model_validate(u)
+            for u in util.unvalued.values()
+            if party.role == Role.GEMEENTE or u["aanbieder"] == party.code
+        ],
     )

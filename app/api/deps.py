@@ -1,6 +1,7 @@
 """Request-scoped dependencies: the service state, the calling party, database sessions.
 
-Routes take them as `Annotated` aliases: `ServiceDep`, `SessionDep`, `CallerDep`, `GemeenteDep`.
+Routes take them as `Annotated` aliases: `ServiceDep`, `SessionDep`, `CallerDep`, `GemeenteDep`,
+`UserDep` (the person acting, for the per-user audit).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -141,4 +142,22 @@ def _gemeente(party: CallerDep) -> Party:
 GemeenteDep = Annotated[Party, Depends(_gemeente)]
 
 
-__all__ = ["ApiError", "CallerDep", "GemeenteDep", "Service", "ServiceDep", "SessionDep"]
+__all__ = ["ApiError", "CallerDep", "GemeenteDep", "Service", "ServiceDep", "SessionDep", "UserDep"]
+
+
+def _acting_user(
+    x_ijw_user: Annotated[
+        str | None,
+        Header(
+            description="the person acting for the calling party (per-user audit); the web UI "
+            "sends the signed-in user",
+            max_length=100,
+            pattern=r"^[^\x00-\x1f\x7f]+$",
+        ),
+    ] = None,
+) -> str | None:
+    """The acting user named by the X-Ijw-User header (None without one)."""
+    return x_ijw_user.strip() or None if x_ijw_user else None
+
+
+UserDep = Annotated[str | None, Depends(_acting_user)]

@@ -3,9 +3,13 @@ requests (a JW319) and the items that are overdue or soon due.
 
 Creating an allocation runs in one transaction that first locks the gemeente and the provider
 (`app.exchange.parties.lock`: row locks on PostgreSQL, the write lock on SQLite), then plans the
-ToewijzingNummers, runs the pre-create checks and sends the JW301 through the one outbound path.
-So two creates, in any number of processes, never plan the same number and a ceiling check
-always sees the allocations sent before it.
+ToewijzingNummers, records what a person decided for them (a ceiling override, the provider's
+consent), and sends the JW301 through the one outbound path, whose JW301 flow runs the checks
+(ceilings, stacking, contract, consent).  So two creates, in any number of processes, never plan
+the same number and a ceiling check always sees the allocations sent before it.
+
+Every action takes the acting person (`actor`, e.g. the signed-in user of the web UI, or the
+X-Ijw-User header) and is kept in the audit (`app.backoffice.audit`).
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from typing import Any, Literal, get_args
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.backoffice import audit
+from app.budget import store as permits
+from app.budget.models import AllocationPermit
 from app.clock import AMSTERDAM, Clock
 from app.db.base import transaction
 from app.exchange import log, parties
@@ -192,6 +199,9 @@ def _refusal(outcome: Refused, orders: int = 0) -> Refusal:
     """A refusal of a message we built, in the terms of the caller's JSON request."""
     errors = []
     for d in outcome.details:
+        if not d.get("rule") and "level" in d:
+            errors.append({**d, "location": "toewijzingen"})  # a pre-create check
+            continue
         where = d.get("location") or d.get("path") or ""
         if isinstance(where, list):
             where = where[0] if where else ""
@@ -269,6 +279,7 @@ class BackOffice:
         client: dict[str, Any] | None,
         include_current: bool = True,
         identificatie: str | None = None,
+        actor: str | None = None,
     ) -> Created | Refusal:
         """Plan, check and send one JW301 for the client at the provider (module docstring)."""
         with transaction(self.factory) as s:
@@ -297,13 +308,32 @@ class BackOffice:
                 )
             except BuildError as exc:
                 return Refusal(422, exc.code, str(exc), exc.details)
-            today = self.clock.today()
+            today, now = self.clock.today(), self.clock.now()
+            subject = f"aanbieder {aanbieder} bsn {bsn}"
+            made_permits = []
+            for order, planned in zip(orders, plan.planned, strict=True):
+                decided = ((permits.OVERRIDE, order.override), (permits.CONSENT, order.consent))
+                for kind, reason in decided:
+                    if reason:
+                        made_permits.append(
+                            permits.add_permit(
+                                s,
+                                gemeente=me.code,
+                                nummer=planned.allocation.nummer,
+                                kind=kind,
+                                reason=reason,
+                                actor_party=me.code,
+                                actor_user=actor,
+                                now=now,
+                            )
+                        )
             results: list[CheckResult] = []
             for check in self.pre_create_checks:
                 results.extend(check(s, plan.planned, today))
             checks = [asdict(r) for r in results]
             refusals = [r for r in results if r.level == "refuse"]
             if refusals:
+                self._refused(s, me.code, actor, subject, made_permits, None, checks)
                 return Refusal(
                     422,
                     "REFUSED",
@@ -322,18 +352,89 @@ class BackOffice:
                 identificatie=identificatie,
             )
             if isinstance(outcome, Refused):
+                record_id = outcome.record.id if outcome.record is not None else None
+                self._refused(s, me.code, actor, subject, made_permits, record_id, outcome.details)
                 return _refusal(outcome, len(orders))
             nummers = [p["ToewijzingNummer"] for p in plan.products]
             made = [
                 state_of(s, h, me.code, today)
                 for h in allocations.histories(s, me.code, nummers=nummers)
             ]
-            return Created(
-                outcome.record.id,
-                outcome.record.identificatie or "",
-                made,
-                [c for c in checks if c["level"] == "warn"] + [n.as_dict() for n in outcome.notes],
+            warnings = [c for c in checks if c["level"] != "refuse"] + [
+                n.as_dict() for n in outcome.notes
+            ]
+            audit.record(
+                s,
+                gemeente=me.code,
+                actor=actor,
+                action="allocation.sent",
+                subject=subject,
+                now=now,
+                message_id=outcome.record.id,
+                details={
+                    "toewijzingnummers": [p.allocation.nummer for p in plan.planned],
+                    "warnings": [w["code"] for w in warnings],
+                    "overrides": [
+                        {"toewijzingnummer": p.nummer, "reason": p.reason}
+                        for p in made_permits
+                        if p.kind == permits.OVERRIDE
+                    ],
+                    "consents": [p.nummer for p in made_permits if p.kind == permits.CONSENT],
+                },
             )
+            return Created(outcome.record.id, outcome.record.identificatie or "", made, warnings)
+
+    def _refused(
+        self,
+        s: Session,
+        gemeente: str,
+        actor: str | None,
+        subject: str,
+        made_permits: list[AllocationPermit],
+        message_id: int | None,
+        details: list[dict[str, Any]],
+    ) -> None:
+        """A refused create: its permits go (the number may be planned again for another
+        allocation) and the refusal is audited."""
+        for p in made_permits:
+            s.delete(p)
+        audit.record(
+            s,
+            gemeente=gemeente,
+            actor=actor,
+            action="allocation.refused",
+            subject=subject,
+            now=self.clock.now(),
+            message_id=message_id,
+            details={"codes": sorted({str(d.get("code") or d.get("rule")) for d in details})},
+        )
+
+    def add_permit(
+        self, gemeente: Party, nummer: int, kind: str, reason: str, actor: str | None
+    ) -> AllocationPermit:
+        """Record an override or the provider's consent for allocation `nummer` ahead of a
+        JW301 the gemeente posts itself (the back office's own creates take them inline)."""
+        with transaction(self.factory) as s:
+            permit = permits.add_permit(
+                s,
+                gemeente=gemeente.code,
+                nummer=nummer,
+                kind=kind,
+                reason=reason,
+                actor_party=gemeente.code,
+                actor_user=actor,
+                now=self.clock.now(),
+            )
+            audit.record(
+                s,
+                gemeente=gemeente.code,
+                actor=actor,
+                action=f"permit.{kind}",
+                subject=f"toewijzing {nummer}",
+                now=self.clock.now(),
+                details={"reason": reason, "permit_id": permit.id},
+            )
+            return permit
 
     # -- requests --------------------------------------------------------------------------
     def answer_request(
@@ -345,6 +446,7 @@ class BackOffice:
         reden_afwijzing: str | None,
         woonplaatsbeginsel: str | None,
         identificatie: str | None = None,
+        actor: str | None = None,
     ) -> Answered | Refusal | None:
         """Send a JW319 on one of the gemeente's requests (None: no such request of yours)."""
         with transaction(self.factory) as s:
@@ -374,6 +476,16 @@ class BackOffice:
                 body={"Antwoord": antwoord},
                 identificatie=identificatie,
             )
+            audit.record(
+                s,
+                gemeente=me.code,
+                actor=actor,
+                action="request.refused" if isinstance(outcome, Refused) else "request.answered",
+                subject=f"verzoek {request_id} aanbieder {r.aanbieder}",
+                now=self.clock.now(),
+                message_id=outcome.record.id if outcome.record is not None else None,
+                details={"verzoek_antwoord": verzoek_antwoord, "reden": reden_afwijzing},
+            )
             if isinstance(outcome, Refused):
                 return _refusal(outcome)
             assert isinstance(outcome, Sent)
@@ -390,48 +502,54 @@ class BackOffice:
     def due_items(
         self, session: Session, gemeente: str, within: int
     ) -> tuple[list[DueItem], list[DueItem]]:
-        """(overdue, soon) items, earliest deadline first: decisions on requests (5 working
-        days, 8 weeks once in onderzoek) and our JW301/JW319 still without the provider's
-        JW302/JW320 (3 working days, OP090x2)."""
-        today = self.clock.today()
-        found: list[tuple[date, dict[str, Any]]] = []
-        for r in requests.open_requests(session, gemeente):
-            kind = "verzoek_onderzoek" if r.status == requests.IN_ONDERZOEK else "verzoek_besluit"
-            found.append(
-                (
-                    r.due_date,
-                    {
-                        "kind": kind,
-                        "verzoek_id": r.id,
-                        "aanbieder": r.aanbieder,
-                        "bsn": r.bsn,
-                        "referentie_aanbieder": r.referentie,
-                    },
-                )
+        """(overdue, soon) items on the service's today (see `due_items`)."""
+        return due_items(session, gemeente, within, self.clock.today())
+
+
+def due_items(
+    session: Session, gemeente: str, within: int, today: date
+) -> tuple[list[DueItem], list[DueItem]]:
+    """(overdue, soon) items, earliest deadline first: decisions on requests (5 working
+    days, 8 weeks once in onderzoek) and our JW301/JW319 still without the provider's
+    JW302/JW320 (3 working days, OP090x2)."""
+    found: list[tuple[date, dict[str, Any]]] = []
+    for r in requests.open_requests(session, gemeente):
+        kind = "verzoek_onderzoek" if r.status == requests.IN_ONDERZOEK else "verzoek_besluit"
+        found.append(
+            (
+                r.due_date,
+                {
+                    "kind": kind,
+                    "verzoek_id": r.id,
+                    "aanbieder": r.aanbieder,
+                    "bsn": r.bsn,
+                    "referentie_aanbieder": r.referentie,
+                },
             )
-        for m in log.unanswered_sends(session, gemeente):
-            sent_on = m.received_at.astimezone(AMSTERDAM).date()
-            found.append(
-                (
-                    deadlines.add_working_days(sent_on, deadlines.RETOUR_WD),
-                    {
-                        "kind": "retour_302" if m.message_type == "JW301" else "retour_320",
-                        "message_id": m.id,
-                        "identificatie": m.identificatie,
-                        "aanbieder": m.receiver,
-                    },
-                )
+        )
+    for m in log.unanswered_sends(session, gemeente):
+        sent_on = m.received_at.astimezone(AMSTERDAM).date()
+        found.append(
+            (
+                deadlines.add_working_days(sent_on, deadlines.RETOUR_WD),
+                {
+                    "kind": "retour_302" if m.message_type == "JW301" else "retour_320",
+                    "message_id": m.id,
+                    "identificatie": m.identificatie,
+                    "aanbieder": m.receiver,
+                },
             )
-        overdue: list[DueItem] = []
-        soon: list[DueItem] = []
-        for deadline, fields in sorted(found, key=lambda item: item[0]):
-            due = deadlines.due(deadline, today)
-            item = DueItem(deadline=deadline, working_days_left=due.working_days_left, **fields)
-            if due.overdue:
-                overdue.append(item)
-            elif due.working_days_left <= within:
-                soon.append(item)
-        return overdue, soon
+        )
+    overdue: list[DueItem] = []
+    soon: list[DueItem] = []
+    for deadline, fields in sorted(found, key=lambda item: item[0]):
+        due = deadlines.due(deadline, today)
+        item = DueItem(deadline=deadline, working_days_left=due.working_days_left, **fields)
+        if due.overdue:
+            overdue.append(item)
+        elif due.working_days_left <= within:
+            soon.append(item)
+    return overdue, soon
 
 
 def woonplaats_deadline(r: Request) -> date | None:

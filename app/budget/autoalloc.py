@@ -1,7 +1,7 @@
 """Automatic handling of requests (issue 5, item 5): opt-in per region.
 
 When a JW315 has been accepted (its products entered the queue), each requested product of a
-region with `auto_allocate` is judged right away, in the same transaction:
+contract set with `auto_allocate` is judged right away, in the same transaction:
 
 - the product is specific (category + code) and contracted with this provider on the requested
   Ingangsdatum, in the unit the contract prices it in (so it is valued at the contract tariff);
@@ -40,7 +40,7 @@ from app.flows.requests import store as requests
 from app.flows.requests.store import Request
 from app.ijw.retour import Decision
 from app.reference.contracts import load_contracts
-from app.reference.products import region_of
+from app.reference.products import regions_of
 
 log = logging.getLogger("ijw.autoalloc")
 
@@ -58,7 +58,7 @@ def _units_fit(requested: str, contract: str) -> bool:
 
 
 def judge_request(
-    session: Session, request: Request, today: date
+    session: Session, request: Request, today: date, auto_sets: set[int] | None = None
 ) -> tuple[list[str], list[str], Allocation | None]:
     """(reasons against, reasons for, the planned allocation) for one requested product."""
     content = request.content
@@ -81,6 +81,8 @@ def judge_request(
             f"product {categorie}/{code} is not contracted with {request.aanbieder}"
             f" on {start.isoformat()}"
         )
+    elif auto_sets is not None and row.region_id not in auto_sets:
+        against.append(f"product {code} is contracted in a set without automatic handling")
     elif omvang is not None and not _units_fit(omvang["Eenheid"], row.eenheid):
         against.append(
             f"requested unit {omvang['Eenheid']} does not match the contract unit {row.eenheid}"
@@ -129,10 +131,15 @@ def judge_request(
     against.extend(profile)
     if not same and not profile:
         reasons.append("no stacking conflict")
-    ceiling = ceilings.check_planned(session, [Planned(planned, None)], today)
-    against.extend(c.message for c in ceiling)
-    if not ceiling:
+    # a hard or a soft ceiling exceeded: a person decides; passing a threshold is only noted
+    results = ceilings.check_planned(session, [Planned(planned, None)], today)
+    exceeded = [
+        c for c in results if c.code in (ceilings.CEILING_EXCEEDED, ceilings.SPENDING_ROOM_EXCEEDED)
+    ]
+    against.extend(c.message for c in exceeded)
+    if not exceeded:
         reasons.append("within every budget ceiling")
+        reasons.extend(c.message for c in results)
     return against, reasons, planned
 
 
@@ -147,21 +154,26 @@ class AutoAllocation:
         return None
 
     def apply(self, ctx: Context, plan: None) -> None:
-        region = region_of(ctx.session, ctx.gemeente)
-        if region is None or not region.auto_allocate:
+        auto = {r.id for r in regions_of(ctx.session, ctx.gemeente) if r.auto_allocate}
+        if not auto:
             return
         gemeente = parties.by_code(ctx.session, ctx.gemeente)
         if gemeente is None:
             return
         for request in requests.requests_of_message(ctx.session, ctx.record.id):
-            self.handle_request(ctx, request, gemeente, ctx.caller)
+            self.handle_request(ctx, request, gemeente, ctx.caller, auto)
 
     def handle_request(
-        self, ctx: Context, request: Request, gemeente: Party, provider: Party
+        self,
+        ctx: Context,
+        request: Request,
+        gemeente: Party,
+        provider: Party,
+        auto_sets: set[int] | None = None,
     ) -> AutoDecision:
         """Decide one requested product; allocate it when every condition holds."""
         session = ctx.session
-        against, reasons, planned = judge_request(session, request, ctx.today)
+        against, reasons, planned = judge_request(session, request, ctx.today, auto_sets)
         client = client_block(session, request.gemeente, request.bsn)
         if client is None:
             against.append("client data unknown: no earlier JW301 for this client (contact data)")

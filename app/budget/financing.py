@@ -7,8 +7,11 @@
 3. Profile x intensity (Amsterdam, seed 001): products with `financing = profile`, a `profiel`
    and an `intensiteit`.  No stacking: a client has at most one such product at a time (across
    providers: one family, one plan, one profile), unless one of the two has an intensity the
-   region lists in `stacking_exceptions` (Acuut, Duurzaam).  Checked before the back office
-   sends an allocation and before an automatic allocation (app.budget.autoalloc).
+   set lists in `stacking_exceptions` (Acuut, Duurzaam).  An exception only counts as one
+   when it is short enough (`exception_max_days`, Acuut: at most 14 days) and the provider is
+   contracted for that product: a 92-day Acuut at a provider without an Acuut contract stacks.
+   Checked on every path that sends an allocation (the JW301 flow) and before an automatic
+   allocation (app.budget.autoalloc).
 4. Budget allocations (generic: no product; aspecific: category only) carry a Budget; the
    declarations must stay within it (TR369) and the ceilings value them at that Budget.
 5. Task-based products (`financing = task`): no allocations; only ceilings apply.
@@ -26,7 +29,8 @@ from sqlalchemy.orm import Session
 
 from app.flows.allocations import store
 from app.flows.allocations.planning import CheckResult, Planned
-from app.reference.products import Catalogue, load_catalogue, region_of
+from app.reference.contracts import load_index
+from app.reference.products import Catalogue, load_catalogue, regions_of
 
 STACKING_CODE = "PROFILE_STACKING"
 
@@ -57,6 +61,10 @@ def _overlap(a: Candidate, b: Candidate) -> bool:
     )
 
 
+def _days(c: Candidate) -> int | None:
+    return None if c.einddatum is None else (c.einddatum - c.ingangsdatum).days + 1
+
+
 def stacking_conflicts(
     session: Session, gemeente: str, bsn: str, planned: list[Candidate], today: date
 ) -> list[str]:
@@ -64,8 +72,24 @@ def stacking_conflicts(
     catalogue = load_catalogue(session, gemeente)
     if not catalogue.regional:
         return []
-    region = region_of(session, gemeente)
-    exceptions = set(region.stacking_exceptions or []) if region is not None else set()
+    exceptions: set[str] = set()
+    max_days: dict[str, int] = {}
+    for region in regions_of(session, gemeente):
+        exceptions |= set(region.stacking_exceptions or [])
+        for name, days in (region.settings or {}).get("exception_max_days", {}).items():
+            max_days[name] = min(days, max_days.get(name, days))
+    index = load_index(session, [gemeente])
+
+    def excepted(c: Candidate, intensity: str) -> bool:
+        """An exception intensity, short enough, at a provider contracted for it."""
+        if intensity not in exceptions:
+            return False
+        limit, days = max_days.get(intensity), _days(c)
+        if limit is not None and (days is None or days > limit):
+            return False
+        book = index.book(gemeente, c.aanbieder)
+        return c.code is not None and book.contracted(None, c.code, c.ingangsdatum)
+
     changed = {p.nummer for p in planned if p.nummer is not None}
     existing = [
         Candidate(a.nummer, a.aanbieder, a.code, a.ingangsdatum, a.einddatum)
@@ -75,17 +99,22 @@ def stacking_conflicts(
     reasons = []
     for i, p in enumerate(planned):
         mine = _profile(catalogue, p)
-        if mine is None or mine[1] in exceptions:
+        if mine is None or excepted(p, mine[1]):
             continue
         for other in existing + planned[:i]:
             theirs = _profile(catalogue, other)
-            if theirs is None or theirs[1] in exceptions or not _overlap(p, other):
+            if theirs is None or excepted(other, theirs[1]) or not _overlap(p, other):
                 continue
+            why = ""
+            if mine[1] in exceptions:
+                why = f" ({mine[1]} counts as an exception for at most "
+                why += f"{max_days.get(mine[1], '-')} days at a provider contracted for it)"
             reasons.append(
                 f"profile product {p.code} ({mine[0]} x {mine[1]}) overlaps "
                 f"{other.code} ({theirs[0]} x {theirs[1]})"
                 + (f" of allocation {other.nummer}" if other.nummer else "")
                 + ": one profile x intensity product per client at a time"
+                + why
             )
     return reasons
 

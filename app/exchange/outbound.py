@@ -143,7 +143,10 @@ class Outbound:
             judge_header(self.header_rules, ctx, decision)
             if not decision.header:
                 apply = self.flows.messages.check(ctx, decision)
-        problems = findings + decision.findings
+        # A flow's pre-send check may refuse with a note of level "refuse" (a hard budget
+        # ceiling, profile stacking): no retourcode of the standard, but the message stays here.
+        refusals = [n.as_dict() for n in ctx.notes if n.level == "refuse"]
+        problems = findings + decision.findings + refusals
         if problems:
             return refuse_by_rules(ctx, problems)
         if apply is not None:
@@ -160,7 +163,7 @@ def refuse_by_rules(ctx: Context, problems: list[dict[str, Any]]) -> Refused:
     )
     rec = ctx.record
     rec.findings = problems
-    rec.retour_codes = sorted({p["retourcode"] for p in problems})
+    rec.retour_codes = sorted({p["retourcode"] for p in problems if p.get("retourcode")})
     log.complete(
         rec,
         verdict="rejected",

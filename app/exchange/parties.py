@@ -116,3 +116,8 @@ def lock(session: Session, parties: Iterable[Party | None]) -> None:
         session.execute(
             select(Party.id).where(Party.id.in_(ids)).order_by(Party.id).with_for_update()
         )
+
+
+def codes_of_role(session: Session, role: Role) -> list[str]:
+    """The codes of every party with this role, sorted."""
+    return sorted(session.scalars(select(Party.code).where(Party.role == str(role))))

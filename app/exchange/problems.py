@@ -94,6 +94,10 @@ def finding_errors(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rule findings ({rule, retourcode, location[]}) as problem errors, with the rule's text."""
     out = []
     for f in findings:
+        if not f.get("rule") and "level" in f:
+            # a refusing check (a hard ceiling, no stacking): its own code, text and figures
+            out.append({"location": "$", **f})
+            continue
         locations = f.get("location") or [""]
         rule = f.get("rule")
         meaning = RULES[rule].summary if rule in RULES else f"retourcode {f.get('retourcode')}"

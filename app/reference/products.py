@@ -1,8 +1,9 @@
 """The product catalogue: national product categories plus each region's product codes.
 
 TR381 (S329): a ProductCode must belong to its ProductCategorie in the product code list in use
-(IV075: the national list or the region's own list, agreed in the contracts).  A region's list
-lives in `money_products` with a validity period per code.  After a catalogue change old codes
+(IV075: the national list or the region's own list, agreed in the contracts).  A contract set's list
+lives in `money_products` with a validity period per code; a gemeente in several sets uses the
+union of their lists.  After a catalogue change old codes
 stay valid for running allocations (protocol omgaan met productcodelijstwijzigingen §2.1-2.3:
 "accepteert nog steeds de oude productcodes in het facturatieverkeer"), so callers judge a code
 on the date that matters for it: the Ingangsdatum of the allocation it belongs to, or of the
@@ -50,6 +51,9 @@ class ProductRow:
     intensiteit: str | None
     valid_from: date
     valid_to: date | None
+    region_id: int = 0
+    declaration_moment: str = "period"  # OP264: period | end | milestones
+    milestones: tuple[int, ...] = ()
 
     def valid_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
@@ -57,14 +61,15 @@ class ProductRow:
 
 @dataclass
 class Catalogue:
-    """The product code list in use for one gemeente (loaded once per message)."""
+    """The product code list in use for one gemeente: the union of the catalogues of every
+    contract set it is an active member of (loaded once per message)."""
 
     region_id: int | None
     by_code: dict[str, list[ProductRow]] = field(default_factory=lambda: defaultdict(list))
 
     @property
     def regional(self) -> bool:
-        """True when the gemeente's region has its own list (else the national one applies)."""
+        """True when the gemeente's sets have their own list (else the national one applies)."""
         return self.region_id is not None and bool(self.by_code)
 
     def known(self, categorie: str, code: str | None, on: date) -> bool:
@@ -86,24 +91,39 @@ class Catalogue:
         return max(rows, key=lambda r: r.valid_from) if rows else None
 
 
-def region_of(session: Session, gemeente: str) -> Region | None:
-    """The region a gemeente belongs to, or None."""
-    return session.scalar(
-        select(Region)
-        .join(RegionMember, RegionMember.region_id == Region.id)
-        .where(RegionMember.gemeente == gemeente)
+def _active_region_ids(session: Session, gemeente: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(RegionMember.region_id)
+            .where(RegionMember.gemeente == gemeente, RegionMember.status == "active")
+            .order_by(RegionMember.region_id)
+        )
     )
+
+
+def regions_of(session: Session, gemeente: str) -> list[Region]:
+    """The contract sets a gemeente is an active member of (oldest first)."""
+    ids = _active_region_ids(session, gemeente)
+    if not ids:
+        return []
+    return list(session.scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.id)))
+
+
+def region_of(session: Session, gemeente: str) -> Region | None:
+    """The first contract set a gemeente is an active member of, or None."""
+    found = regions_of(session, gemeente)
+    return found[0] if found else None
 
 
 def load_catalogue(session: Session, gemeente: str) -> Catalogue:
     """The whole product list in use for `gemeente` in two queries."""
-    region_id = session.scalar(
-        select(RegionMember.region_id).where(RegionMember.gemeente == gemeente)
-    )
-    catalogue = Catalogue(region_id)
-    if region_id is None:
+    ids = _active_region_ids(session, gemeente)
+    catalogue = Catalogue(ids[0] if ids else None)
+    if not ids:
         return catalogue
-    for p in session.scalars(select(Product).where(Product.region_id == region_id)):
+    for p in session.scalars(
+        select(Product).where(Product.region_id.in_(ids)).order_by(Product.region_id)
+    ):
         catalogue.by_code[p.code].append(
             ProductRow(
                 p.categorie,
@@ -114,6 +134,9 @@ def load_catalogue(session: Session, gemeente: str) -> Catalogue:
                 p.intensiteit,
                 p.valid_from,
                 p.valid_to,
+                p.region_id,
+                p.declaration_moment or "period",
+                tuple(p.milestones or ()),
             )
         )
     return catalogue
@@ -131,19 +154,17 @@ def product_known(
     """
     if categorie not in NATIONAL_CATEGORIES:
         return False
-    region_id = session.scalar(
-        select(RegionMember.region_id).where(RegionMember.gemeente == gemeente)
-    )
+    ids = _active_region_ids(session, gemeente)
     if (
-        region_id is None
-        or session.scalar(select(Product.id).where(Product.region_id == region_id).limit(1)) is None
+        not ids
+        or session.scalar(select(Product.id).where(Product.region_id.in_(ids)).limit(1)) is None
     ):
         return code is None or national_code_fits(categorie, code)
     if code is None:
         return True
     rows = session.scalars(
         select(Product).where(
-            Product.region_id == region_id, Product.code == code, Product.categorie == categorie
+            Product.region_id.in_(ids), Product.code == code, Product.categorie == categorie
         )
     )
     return any(r.valid_from <= on and (r.valid_to is None or on <= r.valid_to) for r in rows)

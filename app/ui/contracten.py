@@ -16,13 +16,15 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from app.db.base import transaction
+from app.reference.contract_doc import diff
 from app.reference.contracts import (
+    Actor,
+    ContractForbidden,
     ContractImportError,
     export_document,
     import_document,
     parse_document,
 )
-from app.ui.contract_diff import diff
 from app.ui.core import SHOWN_AGAIN, FormDep, MeDep, UiDep, audit, page, require
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -93,15 +95,53 @@ async def _document_text(form: Any) -> tuple[str, str]:
     return "", "Kies een bestand of plak een contractdocument."
 
 
+CHANGE_WORDS = {"added": "nieuw", "removed": "vervalt", "changed": "gewijzigd"}
+# absent in a document means "keep what is stored", so these are not compared when absent
+_KEPT_WHEN_ABSENT = ("ceilings", "task_funding")
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return str(value)
+
+
+def changes(current: dict[str, Any], new: dict[str, Any]) -> list[dict[str, str]]:
+    """Every value the import of `new` changes in the sets it names (both in export form),
+    by the same comparison as the set's versions (rows matched by their natural keys)."""
+    before = {r["code"]: r for r in current.get("regions", [])}
+    out = []
+    for region in new.get("regions", []):
+        old = dict(before.get(region["code"], {}))
+        region = dict(region)
+        for kept in _KEPT_WHEN_ABSENT:
+            if region.get(kept) is None:
+                region.pop(kept, None)
+                old.pop(kept, None)
+        for d in diff(old, region):
+            out.append(
+                {
+                    "region": region["code"],
+                    "path": d["path"],
+                    "kind": CHANGE_WORDS[d["change"]],
+                    "old": _shown(d["old"]),
+                    "new": _shown(d["new"]),
+                }
+            )
+    return out
+
+
 def _dry_run(ctx: UiDep, me: MeDep, data: Any) -> tuple[Any, list[dict[str, str]]]:
     """Import in a transaction that is rolled back: (result, errors) exactly as a real import."""
     with ctx.factory() as s:
         s.begin()
         try:
             current = export_document(s, gemeente=me.gemeente)
-            result = import_document(s, data, allowed_gemeente=me.gemeente)
-            return (result, diff(current, parse_document(data).model_dump(mode="json"))), []
-        except ContractImportError as exc:
+            result = import_document(s, data, actor=Actor(me.gemeente, me.username))
+            return (result, changes(current, parse_document(data).model_dump(mode="json"))), []
+        except (ContractImportError, ContractForbidden) as exc:
             return None, exc.errors
         finally:
             s.rollback()
@@ -156,7 +196,7 @@ async def do_import(request: Request, me: MeDep, ctx: UiDep, form: FormDep) -> R
         )
     try:
         with transaction(ctx.factory) as s:
-            result = import_document(s, data, allowed_gemeente=me.gemeente)
+            result = import_document(s, data, actor=Actor(me.gemeente, me.username))
             audit(
                 s,
                 ctx,
@@ -169,7 +209,7 @@ async def do_import(request: Request, me: MeDep, ctx: UiDep, form: FormDep) -> R
                 tariffs=result.tariffs,
                 ceilings=result.ceilings,
             )
-    except ContractImportError as exc:
+    except (ContractImportError, ContractForbidden) as exc:
         with transaction(ctx.factory) as s:
             audit(s, ctx, me, "contracts.import", "refused", me.gemeente)
         return _contracts_page(request, me, ctx, status=SHOWN_AGAIN, errors=exc.errors)

@@ -38,7 +38,11 @@ from app.ijw import model, render, retour, xml
 from app.ijw.header import Versions
 from app.ijw.volumes import Omvang, period_maximum
 from app.reference import deadlines
-from app.reference.contracts import demo_document, region_gemeenten
+from app.reference.contracts import (
+    ContractBook,
+    load_contracts,
+    region_gemeenten,
+)
 
 GEMEENTE = "0363"
 NOORD, ZUID = "12345678", "87654321"
@@ -243,19 +247,6 @@ def _jw301_client(n: int) -> dict[str, Any]:
     }
 
 
-def _tariffs(year: int) -> dict[tuple[str, int], int]:
-    """Contract tariff per (code, year) of the demo contracts (this year and the last)."""
-    out: dict[tuple[str, int], int] = {}
-    for region in demo_document(year)["regions"]:
-        for c in region["contracts"]:
-            if c["aanbieder"] != NOORD:
-                continue
-            for t in c["tariffs"]:
-                if t["tarief"] is not None:
-                    out[(c["code"], int(t["valid_from"][:4]))] = t["tarief"]
-    return out
-
-
 def load_traffic(parts: Parts, clock: DemoClock, today: date) -> bool:
     """Months of demo traffic up to `today` (False: it was loaded before)."""
     with parts.factory() as s:
@@ -396,13 +387,15 @@ def load_traffic(parts: Parts, clock: DemoClock, today: date) -> bool:
     demo.run()
 
     # monthly declarations of the months before this one
-    tariffs = _tariffs(today.year)
+    with parts.factory() as s:
+        # each provider's contract tariffs (regional defaults or its own exceptions)
+        books = {agb: load_contracts(s, GEMEENTE, agb) for agb in (NOORD, ZUID)}
     month = date(start.year, start.month, 1)
     numbers = {NOORD: 0, ZUID: 0}
     while month_end(month) < today:
         on = month_end(month) + timedelta(days=5)
         for agb in (NOORD, ZUID):
-            demo.at(on, _declaration(demo, agb, month, clients, tariffs, numbers))
+            demo.at(on, _declaration(demo, agb, month, clients, books[agb], numbers))
         month = month_end(month) + timedelta(days=1)
     demo.run()
     _top_up(demo, gemeente)
@@ -415,7 +408,7 @@ def _declaration(
     agb: str,
     month: date,
     clients: list[Client],
-    tariffs: dict[tuple[str, int], int],
+    book: ContractBook,
     numbers: dict[str, int],
 ) -> Callable[[], None]:
     def act() -> None:
@@ -431,9 +424,12 @@ def _declaration(
             most = period_maximum(Omvang(volume, unit, freq), begin, end, c.start, c.end)
             if most <= 0:
                 continue
+            row = book.tariff(code, begin)
+            if row is None or row.tarief is None:
+                continue  # not contracted for this period: nothing to declare
             k += 1
             declared = max(1, most * 4 // 5)
-            tariff = tariffs[(code, begin.year)]
+            tariff = row.tarief
             if k == 3:
                 declared = most + 2  # more than allocated: TR321 rejects the line
             elif k == 5 and month.month % 2 == 0:

@@ -280,9 +280,10 @@ def steering_tables(
             )
             row["n"] += 1
             row["clients"].add(a.bsn)
-            entry = util.per_allocation.get((a.gemeente, a.nummer)) or {}
-            row["committed"] += entry.get("committed", 0)
-            row["spent"] += entry.get("spent", 0)
+            entry = util.per_allocation.get((a.gemeente, a.nummer))
+            if entry is not None:
+                row["committed"] += entry.committed_total
+                row["spent"] += entry.spent_total
     months = [f"{year:04d}-{m:02d}" for m in range(1, 13)]
     flow: dict[str, dict[str, Any]] = {m: {"month": m, "in": 0, "out": 0} for m in months}
     for bsn, start in first.items():

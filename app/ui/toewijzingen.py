@@ -286,6 +286,7 @@ def create(request: Request, ctx: UiDep, form: FormDep, me: MeDep) -> Response:
         bsn=parsed.bsn,
         orders=[parsed.order()],
         client=parsed.client(),
+        actor=me.username,
     )
     with transaction(ctx.factory) as s:
         if isinstance(result, Refusal):
@@ -349,7 +350,7 @@ def _detail(
         )
         volume, cents = ledger.approved_on(s, me.gemeente, nummer)
         util = ceilings.utilisation(s, me.gemeente, today.year)
-        this_year = util.per_allocation.get((me.gemeente, nummer), {})
+        found = util.per_allocation.get((me.gemeente, nummer))
         return page(
             request,
             "toewijzing.html",
@@ -363,8 +364,8 @@ def _detail(
             approved_volume=volume,
             approved_cents=cents,
             year=today.year,
-            committed=this_year.get("committed"),
-            spent=this_year.get("spent"),
+            committed=found.committed_total if found is not None else 0,
+            spent=found.spent_total if found is not None else 0,
             rejected_reasons=retour_reasons(h.latest_codes) if h.latest_codes else [],
             names=Names(s),
             cat=catalogue(s, me.gemeente),
@@ -432,6 +433,7 @@ def change(request: Request, nummer: int, ctx: UiDep, form: FormDep, me: MeDep) 
         bsn=st.history.bsn,
         orders=[Order(nummer=nummer, content=content)],
         client=None,
+        actor=me.username,
     )
     action = f"allocation.{parsed.soort}"
     with transaction(ctx.factory) as s:

@@ -186,6 +186,7 @@ def answer(request: Request, request_id: int, ctx: UiDep, form: FormDep, me: MeD
         verzoek_antwoord=parsed.antwoord,
         reden_afwijzing=parsed.reden if parsed.antwoord == "1" else None,
         woonplaatsbeginsel=parsed.woonplaatsbeginsel if parsed.reden == "8" else None,
+        actor=me.username,
     )
     if result is None:
         raise NotFound(f"Verzoek {request_id} bestaat niet of hoort niet bij uw gemeente.")

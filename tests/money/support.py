@@ -13,6 +13,7 @@ from app.db.base import session_factory, transaction
 from app.exchange.models import MessageRecord
 from app.flows.allocations.models import AllocationRow, AllocationVersionRow
 from app.ijw.render import render
+from app.reference.contract_doc import upgrade_v1
 from app.reference.contracts import import_document
 from testkit import messages as m
 
@@ -112,7 +113,8 @@ def contract_doc(
     gemeenten: tuple[str, ...] = (GEMEENTE,),
     auto_allocate: bool = False,
 ) -> dict[str, Any]:
-    """A one-region contract document: 45A04 per hour (€ 87.30) for AGB unless overridden."""
+    """A one-set contract document (ijw-contracts/2): 45A04 per hour (€ 87.30) for AGB unless
+    overridden."""
     region: dict[str, Any] = {
         "code": "TEST",
         "name": "Testregio",
@@ -133,9 +135,13 @@ def contract_doc(
             }
         ],
     }
+    # Products and lines are written in the version 1 shape (one line per provider x product
+    # with its own tariffs) and upgraded, which the import does for every v1 document; the
+    # ceilings are version 2 (periods, code scopes, thresholds).
+    doc = upgrade_v1({"format": "ijw-contracts/1", "regions": [region]})
     if ceilings is not None:
-        region["ceilings"] = ceilings
-    return {"format": "ijw-contracts/1", "regions": [region]}
+        doc["regions"][0]["ceilings"] = ceilings
+    return doc
 
 
 def load_contracts(engine: Engine, doc: dict[str, Any] | None = None) -> None:

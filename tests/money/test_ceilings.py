@@ -348,6 +348,7 @@ def test_allocation_within_the_ceiling_passes_without_warning(api):
                     "amount": 600_000,
                     "hard": True,
                     "aanbieders": [AGB],
+                    "thresholds": [],  # no warning before the ceiling itself
                 },
             ]
         ),

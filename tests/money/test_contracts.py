@@ -1,4 +1,5 @@
-"""Contracts as data: the ijw-contracts/1 document through the domain, the API and the CLI."""
+"""Contracts as data: the ijw-contracts/2 document (and /1 documents, upgraded) through the
+domain, the API and the CLI."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from app.reference.contracts import (
     import_document,
     load_contracts,
 )
-from app.reference.models import ContractTariff, Product, Region
+from app.reference.models import ContractLine, LineTariff, Product, ProductTariff, Region
 from tests.money.support import AGB, GEMEENTE, contract_doc
 
 
@@ -52,17 +53,23 @@ def test_import_replaces_the_region_and_is_idempotent(db_engine):
     assert _count(db_engine, Region) == 1
     with transaction(session_factory(db_engine)) as s:
         import_document(s, contract_doc(gemeenten=("0599",)))
-    # the demo region's 25 lines carry 49 dated tariffs; the TEST region 1
-    assert _count(db_engine, ContractTariff) == 49 + 1
+    # the demo set: 3 lines, one exception; 16 products with 2 default tariffs, 45A99 with 1;
+    # the TEST set (a version 1 document): 1 line with its tariff as exception
+    assert _count(db_engine, ContractLine) == 3 + 1
+    assert (_count(db_engine, ProductTariff), _count(db_engine, LineTariff)) == (16 * 2 + 1, 1 + 1)
+    # 0363 may be in two sets, but not with the same provider x product on the same days
     with pytest.raises(ContractImportError) as exc, transaction(session_factory(db_engine)) as s:
-        import_document(s, contract_doc())  # 0363 already belongs to DEMO-AMS
-    assert exc.value.errors[0]["message"] == "gemeente 0363 already belongs to region DEMO-AMS"
+        import_document(s, contract_doc())
+    assert exc.value.errors[0]["message"] == (
+        "12345678 x 45A04 for gemeente 0363 is already contracted in set DEMO-AMS in an "
+        "overlapping period"
+    )
 
 
 def test_bad_rows_refuse_everything_with_one_error_each(db_engine):
     with transaction(session_factory(db_engine)) as s:
         import_document(s, contract_doc())
-    before = (_count(db_engine, Product), _count(db_engine, ContractTariff))
+    before = (_count(db_engine, Product), _count(db_engine, LineTariff))
     doc = contract_doc()
     region = doc["regions"][0]
     region["gemeenten"].append("12")  # not 4 digits
@@ -72,11 +79,13 @@ def test_bad_rows_refuse_everything_with_one_error_each(db_engine):
     region["contracts"].append(
         {
             "aanbieder": AGB,
-            "code": "NOPE",
+            "codes": ["NOPE"],
             "variant": "inspanning",
+            "start": "2025-01-01",
             "tariffs": [
-                {"eenheid": "04", "tarief": None, "valid_from": "2026-01-01"},
+                {"code": "NOPE", "eenheid": "04", "tarief": None, "valid_from": "2026-01-01"},
                 {
+                    "code": "NOPE",
                     "eenheid": "04",
                     "tarief": 10,
                     "valid_from": "2025-01-01",
@@ -91,11 +100,11 @@ def test_bad_rows_refuse_everything_with_one_error_each(db_engine):
     assert {
         "regions[0].gemeenten[1]",
         "regions[0].products[1].categorie",
-        "regions[0].contracts[1].code",
+        "regions[0].contracts[1].codes[0]",
         "regions[0].contracts[1].tariffs[0].tarief",
         "regions[0].contracts[1].tariffs[1]",  # overlapping tariff periods
     } <= locations
-    assert (_count(db_engine, Product), _count(db_engine, ContractTariff)) == before
+    assert (_count(db_engine, Product), _count(db_engine, LineTariff)) == before
 
 
 def test_shape_errors_name_the_field(db_engine):
@@ -139,18 +148,18 @@ def test_api_import_export_and_scoping(api):
     assert r.status_code == 200 and r.json()["imported"]["regions"] == ["DEMO-AMS"]
     assert api.client.put("/v1/contracts", json=doc, headers=_auth(provider)).status_code == 403
     r = api.client.put("/v1/contracts", json=doc, headers=_auth(other_gemeente))
-    assert r.status_code == 422 and r.json()["code"] == "CONTRACT_INVALID"
+    assert r.status_code == 403 and r.json()["code"] == "CONTRACT_FORBIDDEN"
     exported = api.client.get("/v1/contracts", headers=_auth(gemeente)).json()
     assert exported["regions"][0]["code"] == "DEMO-AMS"
     assert api.client.get("/v1/contracts", headers=_auth(other_gemeente)).json()["regions"] == []
     mine = api.client.get("/v1/contracts", headers=_auth(provider)).json()["regions"][0]
     assert {c["aanbieder"] for c in mine["contracts"]} == {AGB}
-    assert all(AGB in c["aanbieders"] for c in mine["ceilings"])
+    assert all(c["all_contracted"] or AGB in c["aanbieders"] for c in mine["ceilings"])
     bad = copy.deepcopy(doc)
-    bad["regions"][0]["contracts"][0]["tariffs"][0]["eenheid"] = "99"
+    bad["regions"][0]["products"][0]["tariffs"][0]["eenheid"] = "99"
     r = api.client.put("/v1/contracts", json=bad, headers=_auth(gemeente))
     assert r.status_code == 422
-    assert r.json()["errors"][0]["location"] == "regions[0].contracts[0].tariffs[0].eenheid"
+    assert r.json()["errors"][0]["location"] == "regions[0].products[0].tariffs[0].eenheid"
     assert api.client.get("/v1/contracts/schema", headers=_auth(provider)).status_code == 200
 
 

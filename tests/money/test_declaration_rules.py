@@ -439,3 +439,88 @@ def test_tr390_9390_a_debet_is_credited_once():
 def test_round_half_up_iv081():
     assert round_half_up(8730, 60) == 146  # 145.5 -> 146
     assert round_half_up(1454, 1000) == 1 and round_half_up(1455, 10) == 146
+
+
+# --------------------------------------------------------------------------- tariff policy
+
+
+def test_maximum_policy_approves_a_lower_tariff_equal_does_not():
+    maximum = TariffRow(
+        "45", "45A04", "04", 8730, "inspanning", date(2020, 1, 1), None, 1, "maximum"
+    )
+    lower = line("R1", tarief=8000)
+    assert run(judge(contracts=book(HOUR)), lower) == {"R1": ["0611"]}  # equal: TR418
+    assert run(judge(contracts=book(maximum)), line("R2", tarief=8000)) == {"R2": []}
+    higher = line("R3", tarief=8731, begin=date(2026, 4, 1), end=date(2026, 4, 30))
+    assert run(judge(contracts=book(maximum)), higher) == {"R3": ["0611"]}
+    # minutes against an hour tariff: a lower minute tariff is volume x that tariff (TR346)
+    minutes = line("R4", volume=90, eenheid="01", tarief=100, bedrag=9000)
+    assert run(judge(contracts=book(maximum)), minutes) == {"R4": []}
+    wrong = line("R5", volume=90, eenheid="01", tarief=100, bedrag=13095)  # the contract amount
+    assert run(judge(contracts=book(maximum)), wrong) == {"R5": ["9346"]}
+
+
+# --------------------------------------------------------------------------- OP264
+
+
+def _trajectory(moment: str, milestones: tuple[int, ...] = ()) -> Catalogue:
+    c = Catalogue(1)
+    c.by_code["54D82"].append(
+        ProductRow(
+            "54", "54D82", "82", "output", None, None, date(2020, 1, 1), None, 1, moment, milestones
+        )
+    )
+    return c
+
+
+def test_op264_output_declared_at_the_end_of_the_trajectory():
+    trajectory = alloc(
+        categorie="54",
+        code="54D82",
+        volume=1,
+        eenheid="82",
+        frequentie="6",
+        einddatum=date(2026, 6, 20),
+    )
+    tariff = TariffRow("54", "54D82", "82", 360000, "output", date(2020, 1, 1), None)
+    j = judge([trajectory], contracts=book(tariff), catalogue=_trajectory("end"))
+    early = line("R1", categorie="54", code="54D82", volume=1, eenheid="82", tarief=360000)
+    assert run(j, early) == {"R1": ["0611"]}  # May: before the end
+    end = line(
+        "R2",
+        categorie="54",
+        code="54D82",
+        volume=1,
+        eenheid="82",
+        tarief=360000,
+        begin=date(2026, 6, 1),
+        end=date(2026, 6, 20),
+    )
+    assert run(j, end) == {"R2": []}
+    # without contracts configured the contract rules (TR418, OP264) do not apply
+    j = judge([trajectory], contracts=book(tariff), catalogue=_trajectory("end"), configured=False)
+    assert run(
+        j, line("R3", categorie="54", code="54D82", volume=1, eenheid="82", tarief=360000)
+    ) == {"R3": []}
+
+
+def test_op264_milestones_of_the_allocated_total():
+    total = alloc(categorie="54", code="54D82", volume=4, eenheid="82", frequentie="6")
+    tariff = TariffRow("54", "54D82", "82", 90000, "output", date(2020, 1, 1), None)
+    j = judge([total], contracts=book(tariff), catalogue=_trajectory("milestones", (50, 100)))
+
+    def piece(ref: str, volume: int, month: int) -> Line:
+        return line(
+            ref,
+            categorie="54",
+            code="54D82",
+            volume=volume,
+            eenheid="82",
+            tarief=90000,
+            begin=date(2026, month, 1),
+            end=date(2026, month, 28 if month == 2 else 30 if month in (4, 6, 9, 11) else 31),
+        )
+
+    assert run(j, piece("R1", 1, 3)) == {"R1": ["0611"]}  # 25 %: not a milestone
+    assert run(j, piece("R2", 2, 4)) == {"R2": []}  # 50 %
+    assert run(j, piece("R3", 2, 5)) == {"R3": []}  # 100 %

@@ -46,6 +46,10 @@ class Order:
     commentaar: str | None = None
     toewijzingsdatum: date | None = None
     toewijzingstijd: time | None = None
+    # What a person decided for this allocation (kept with who and when by the caller): the
+    # reason a hard budget ceiling may be exceeded, the provider's consent to this change.
+    override: str | None = None
+    consent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -236,9 +240,10 @@ def plan_jw301(
 
 @dataclass(frozen=True)
 class CheckResult:
-    """The verdict of a pre-create check: `refuse` blocks sending, `warn` is reported only."""
+    """The verdict of a pre-create check: `refuse` blocks sending, `warn` is reported, `info`
+    records what a check allowed (a ceiling override, the provider's consent)."""
 
-    level: Literal["refuse", "warn"]
+    level: Literal["refuse", "warn", "info"]
     code: str
     message: str
     details: dict[str, Any] = field(default_factory=dict)

@@ -12,9 +12,10 @@ Evaluation order (spec §4.5, OP366):
    TR390 (9390: not credited before).  No content checks on credits (IV085).
 3. Debets, in document order, every failing code reported: TR314 -> TR338 (9338) -> TR304
    (8187) -> TR384 (9384) -> TR339, TR340, TR381 (S329) -> TR341 -> TR307, TR308, TR387, TR388
-   -> TR389 -> TR346 -> TR418 (0611) -> TR321, TR322, TR369.  Allocation checks are skipped when
-   TR338 fails or the allocation was deleted (TR384: treated as never issued).  TR319 is a level-2
-   rule (code 9319 in the Header path) and is not repeated here.
+   -> TR389 -> TR346 -> TR418 (0611) -> TR321, TR322, TR369 -> OP264 (0611: the declaration
+   moment of output products; like TR418 only when the gemeente has contracts).  Allocation
+   checks are skipped when TR338 fails or the allocation was deleted (TR384: treated as never
+   issued).  TR319 is a level-2 rule (code 9319 in the Header path) and is not repeated here.
 
 The counters of the `Ledger` (net approved volume and amount per allocation, approved uncredited
 debet keys) are updated as prestaties are approved, so later prestaties see earlier approvals
@@ -57,9 +58,10 @@ DEBET_RULES = (
     "TR321",
     "TR322",
     "TR369",
+    "OP264",
 )
 CREDIT_RULES = ("TR314", "TR323", "TR390")
-CONTRACT_RULES = ("TR418",)
+CONTRACT_RULES = ("TR418", "OP264")
 
 
 def code_of(rule: str) -> str:
@@ -215,6 +217,8 @@ class Judge:
         self._amount(line)
         if factor_ok:
             self._volumes(line, alloc)
+        if self.contracts_configured:
+            self._moment(line, alloc)
         if not line.codes:
             ledger.open_keys.add(line.month_key)
             ledger.volume[line.nummer] += alloc.base(line.volume, line.eenheid)
@@ -279,12 +283,17 @@ class Judge:
             return
         row = self.contracts.tariff(line.code, line.begin) if self.contracts_configured else None
         tarief = line.tarief or 0
-        # Hours contracted, minutes declared (IV081): amount from the unrounded hour tariff.
+        # The set's tariff policy: `maximum` approves a lower declared tariff (the papers agree
+        # maximum tariffs); `equal` is TR418 as the standard says.
+        maximum = row is not None and row.policy == "maximum"
+        # Hours contracted, minutes declared (IV081): amount from the unrounded hour tariff -
+        # unless a lower tariff was declared under the maximum policy (then volume x tariff).
         if (
             row is not None
             and row.tarief is not None
             and row.eenheid == HOURS
             and (line.eenheid == MINUTES)
+            and not (maximum and tarief < round_half_up(row.tarief, 60))
         ):
             expected_amount = round_half_up(row.tarief * line.volume, 60)
         else:
@@ -301,8 +310,39 @@ class Judge:
                 expected_tarief = round_half_up(row.tarief, 60)
             elif row.eenheid == MINUTES and line.eenheid == HOURS:
                 expected_tarief = row.tarief * 60
-        if expected_tarief is None or line.tarief != expected_tarief:
+        declared = line.tarief
+        if (
+            expected_tarief is None
+            or declared is None
+            or declared > expected_tarief
+            or (not maximum and declared != expected_tarief)
+        ):
             line.fail("TR418")
+
+    def _moment(self, line: Line, alloc: Allocation) -> None:
+        """OP264: an output product is declared at the agreed moment - at the end of the
+        trajectory (the ProductPeriode that ends on the allocation's Einddatum) or when the
+        approved total reaches one of the agreed milestones (percent of the allocated total
+        volume, or of the Budget)."""
+        product = self.catalogue.product(line.code, alloc.ingangsdatum)
+        if product is None or product.declaration_moment == "period":
+            return
+        if product.declaration_moment == "end":
+            if alloc.einddatum is None or line.end != alloc.einddatum:
+                line.fail("OP264")
+            return
+        marks = product.milestones or (100,)
+        if alloc.budget is not None:
+            reached = self.ledger.amount[alloc.nummer] + line.bedrag
+            total = alloc.budget
+        elif alloc.has_omvang and alloc.frequentie == "6":
+            assert alloc.volume is not None
+            reached = self.ledger.volume[alloc.nummer] + alloc.base(line.volume, line.eenheid)
+            total = alloc.volume * alloc.base_factor
+        else:
+            return  # milestones of a total: nothing to measure them against
+        if not any(reached * 100 == m * total for m in marks):
+            line.fail("OP264")
 
     def _volumes(self, line: Line, alloc: Allocation) -> None:
         """TR321 (this period), TR322 (the whole allocation), TR369 (the budget)."""

@@ -480,7 +480,7 @@ def prestaties_by_reference(
 
 @dataclass(frozen=True)
 class Spent:
-    """Approved cents (signed: credits negative) of one allocation, category and month."""
+    """Approved cents (signed: credits negative) of one allocation, product and month."""
 
     aanbieder: str
     gemeente: str
@@ -488,6 +488,7 @@ class Spent:
     nummer: int
     month: tuple[int, int]
     cents: int
+    code: str = ""
 
 
 def spent_in_period(
@@ -499,6 +500,7 @@ def spent_in_period(
             PrestatieLine.aanbieder,
             PrestatieLine.gemeente,
             PrestatieLine.categorie,
+            PrestatieLine.code,
             PrestatieLine.toewijzingnummer,
             PrestatieLine.periode_begin,
             PrestatieLine.debet_credit,
@@ -514,6 +516,7 @@ def spent_in_period(
             PrestatieLine.aanbieder,
             PrestatieLine.gemeente,
             PrestatieLine.categorie,
+            PrestatieLine.code,
             PrestatieLine.toewijzingnummer,
             PrestatieLine.periode_begin,
             PrestatieLine.debet_credit,
@@ -527,9 +530,21 @@ def spent_in_period(
             nummer,
             (begin.year, begin.month),
             int(amount) if dc == "D" else -int(amount),
+            code,
         )
-        for agb, gem, cat, nummer, begin, dc, amount in rows
+        for agb, gem, cat, code, nummer, begin, dc, amount in rows
     ]
+
+
+def declared_through(session: Session, gemeenten: Sequence[str]) -> dict[tuple[str, str], date]:
+    """(aanbieder, gemeente) -> the last day of the latest DeclaratiePeriode the provider sent
+    that was not rejected as a whole: what it has declared so far (its declaration lag)."""
+    rows = session.execute(
+        select(Declaration.aanbieder, Declaration.gemeente, func.max(Declaration.periode_end))
+        .where(Declaration.gemeente.in_(list(gemeenten)), Declaration.status != "rejected")
+        .group_by(Declaration.aanbieder, Declaration.gemeente)
+    )
+    return {(agb, gem): end for agb, gem, end in rows if end is not None}
 
 
 def spent_total(session: Session, gemeenten: Sequence[str], aanbieder: str | None = None) -> int:
@@ -564,3 +579,107 @@ def approved_on(session: Session, gemeente: str, nummer: int) -> tuple[int, int]
         volume += sign * int(v or 0)
         cents += sign * int(amount or 0)
     return volume, cents
+
+
+@dataclass(frozen=True)
+class Booked:
+    """A judged prestatie as the reports and the payment export need it."""
+
+    id: int
+    declaration_id: int
+    declaratienummer: str
+    identificatie: str
+    message_id: int
+    gemeente: str
+    aanbieder: str
+    bsn: str
+    referentienummer: str
+    vorig_referentienummer: str | None
+    nummer: int
+    categorie: str
+    code: str
+    begin: date
+    end: date
+    volume: int
+    eenheid: str
+    tarief: int | None
+    bedrag: int
+    debet_credit: str
+    status: str
+    rules: list[str]
+
+    @property
+    def signed(self) -> int:
+        """Cents, credits negative."""
+        return -self.bedrag if self.debet_credit == "C" else self.bedrag
+
+
+def judged_lines(
+    session: Session,
+    gemeenten: Sequence[str],
+    start: date,
+    end: date,
+    *,
+    aanbieder: str | None = None,
+    status: str | None = None,
+) -> list[Booked]:
+    """Approved and rejected prestaties (not those of declarations rejected as a whole) of the
+    gemeenten whose ProductPeriode starts in [start, end], in declaration and document order."""
+    query = (
+        select(PrestatieLine, Declaration)
+        .join(Declaration, Declaration.id == PrestatieLine.declaration_id)
+        .where(
+            PrestatieLine.gemeente.in_(list(gemeenten)),
+            PrestatieLine.status != "not_assessed",
+            PrestatieLine.periode_begin >= start,
+            PrestatieLine.periode_begin <= end,
+        )
+    )
+    if aanbieder is not None:
+        query = query.where(PrestatieLine.aanbieder == aanbieder)
+    if status is not None:
+        query = query.where(PrestatieLine.status == status)
+    rows = session.execute(query.order_by(Declaration.id, PrestatieLine.position))
+    return [
+        Booked(
+            p.id,
+            d.id,
+            d.nummer,
+            d.identificatie,
+            d.message_id,
+            p.gemeente,
+            p.aanbieder,
+            p.bsn,
+            p.referentienummer,
+            p.vorig_referentienummer,
+            p.toewijzingnummer,
+            p.categorie,
+            p.code,
+            p.periode_begin,
+            p.periode_end,
+            p.volume,
+            p.eenheid,
+            p.tarief,
+            p.bedrag,
+            p.debet_credit,
+            p.status,
+            list(p.rules or []),
+        )
+        for p, d in rows
+    ]
+
+
+def approved_by_reference(
+    session: Session, gemeente: str, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """(aanbieder, ReferentieNummer) -> id of the approved prestatie sent to `gemeente`."""
+    out: dict[tuple[str, str], int] = {}
+    refs = sorted({ref for _, ref in keys})
+    for member in member_of(session, PrestatieLine.referentienummer, refs):
+        for pid, agb, ref in session.execute(
+            select(PrestatieLine.id, PrestatieLine.aanbieder, PrestatieLine.referentienummer).where(
+                PrestatieLine.gemeente == gemeente, PrestatieLine.status == "approved", member
+            )
+        ):
+            out[(agb, ref)] = pid
+    return {k: v for k, v in out.items() if k in set(keys)}

@@ -157,3 +157,72 @@ def deliveries(session: Session, gemeente: str, nummer: int) -> list[Delivery]:
         state = "stopped" if definitive else "temp_stopped"
         out.append(Delivery(s.begindatum, s.categorie, s.code, state, last.einddatum, last.reden))
     return out
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A start or stop as the steering reports need it: what, when, and when it was received."""
+
+    gemeente: str
+    aanbieder: str
+    bsn: str
+    nummer: int | None
+    categorie: str | None
+    code: str | None
+    begindatum: date
+    received_on: date
+    reden: str | None = None  # stops: JZ588
+    einddatum: date | None = None  # stops
+
+
+def reported_in(
+    session: Session, gemeenten: list[str], start: date, end: date
+) -> tuple[list[Reported], list[Reported]]:
+    """(starts, stops) of the gemeenten, undeleted, whose Begindatum (starts) or Einddatum
+    (stops) lies in [start, end], in two queries."""
+    starts = [
+        Reported(
+            r.gemeente,
+            r.aanbieder,
+            r.bsn,
+            r.nummer,
+            r.categorie,
+            r.code,
+            r.begindatum,
+            r.created_at.date(),
+        )
+        for r in session.scalars(
+            select(StartRow).where(
+                StartRow.gemeente.in_(gemeenten),
+                StartRow.deleted_by_message_id.is_(None),
+                StartRow.begindatum <= end,
+            )
+        )
+    ]
+    rows = session.execute(
+        select(StartRow, StopRow)
+        .join(StopRow, StopRow.start_id == StartRow.id)
+        .where(
+            StartRow.gemeente.in_(gemeenten),
+            StartRow.deleted_by_message_id.is_(None),
+            StopRow.deleted_by_message_id.is_(None),
+            StopRow.einddatum >= start,
+            StopRow.einddatum <= end,
+        )
+    ).all()
+    stops = [
+        Reported(
+            s.gemeente,
+            s.aanbieder,
+            s.bsn,
+            s.nummer,
+            s.categorie,
+            s.code,
+            s.begindatum,
+            stop.created_at.date(),
+            stop.reden,
+            stop.einddatum,
+        )
+        for s, stop in rows
+    ]
+    return starts, stops

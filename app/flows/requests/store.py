@@ -167,6 +167,22 @@ def requests_of(
     return [_view(r) for r in session.scalars(query.order_by(RequestRow.id.desc()))]
 
 
+def requests_received(
+    session: Session, gemeenten: list[str], start: date, end: date
+) -> list[Request]:
+    """The gemeenten's requests received in [start, end] (steering reports)."""
+    rows = session.scalars(
+        select(RequestRow)
+        .where(
+            RequestRow.gemeente.in_(gemeenten),
+            RequestRow.received_on >= start,
+            RequestRow.received_on <= end,
+        )
+        .order_by(RequestRow.id)
+    )
+    return [_view(r) for r in rows]
+
+
 def pending_for_client(session: Session, gemeente: str, agb: str, bsn: str) -> list[Request]:
     """TR374: requests of this provider for this client that still await a final answer."""
     rows = session.scalars(

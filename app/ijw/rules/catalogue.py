@@ -116,6 +116,9 @@ TR416 | 2 | 0001 | 323 | Prestatie | one debet per allocation, category, code an
 )
 
 # Levels 3 and 4: need state or an external source.  Evaluated by the domain layer.
+# OP264 is a business rule (the declaration moment of output products is agreed in the contract);
+# WJ001 has no code of its own for it, so a declaration at another moment gets the contract
+# code 0611 (a tariff that is not the contract's: none is due at that moment).
 CROSS_MESSAGE = _rows(
     """
 TR056 | 3 | 9056 | 301 305 307 315 317 319 323 | Header | Identificatie not used before by this sender for this message type
@@ -163,6 +166,7 @@ TR390 | 3 | 9390 | 323 | Prestatie | a debet is credited at most once
 TR389 | 3 | 9389 | 323 | Prestatie | new debet for the same key only after the earlier one was credited
 TR346 | 4 | 9346 | 323 | Prestatie | IngediendBedrag equals GeleverdVolume times the unrounded tariff
 TR418 | 3 | 0611 | 323 | Prestatie | ProductTarief equals the contract tariff
+OP264 | 3 | 0611 | 323 | Prestatie | an output product is declared at the agreed moment (end or milestone)
 TR332 | 3 | 9332 | 301 | ToegewezenProduct | ToewijzingNummer always denotes the same allocation
 TR379 | 3 | 9379 | 301 | ToegewezenProduct | ReferentieAanbieder only on the first send after honouring a request
 TR385 | 3 | 9385 | 301 | ToegewezenProduct | no deletion of an allocation with approved, uncredited prestaties
