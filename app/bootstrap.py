@@ -65,6 +65,7 @@ from app.flows.requests.flow import (
     Jw320Flow,
     referenced_dates,
 )
+from app.ijw import xml
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
 from app.reference.contracts import load_demo_contracts
@@ -137,6 +138,9 @@ def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> Service:
     """The service on a migrated database: engine, flows, intake, outbound path, back office."""
     engine = make_engine(settings.database_url)
     ensure_current(engine)
+    # Every schema is compiled before the first request (issue 10, defect 1): no request ever
+    # compiles one, and a schema that does not compile stops the start instead of a request.
+    xml.compile_all()
     factory = session_factory(engine)
     flows = Flows()
     rules = header_rule_list()

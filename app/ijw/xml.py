@@ -8,15 +8,17 @@ answers.
 
 from __future__ import annotations
 
+import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 
 from lxml import etree
 
-from app.ijw.catalogue import BY_NAMESPACE, MessageInfo
+from app.ijw.catalogue import BY_NAMESPACE, CATALOGUE, MessageInfo
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "xsd"
 
@@ -133,25 +135,83 @@ def identify(tree: etree._ElementTree) -> MessageInfo:
     return info
 
 
-@cache
+class _SchemaPool:
+    """Compiled XSDs of one message type; each instance is used by one thread at a time.
+
+    libxml2 compiles schemas with shared global state, and an lxml `XMLSchema` keeps the error
+    log of its last `validate()` on the object, so neither a compile nor a validation may share
+    an instance between threads.  Instances are compiled under one process-wide lock and lent
+    out per validation; a thread that finds none free compiles another (a pool grows to the
+    number of threads validating that type at the same moment, then stays).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.free: queue.SimpleQueue[etree.XMLSchema] = queue.SimpleQueue()
+        self.size = 0
+
+    def compile(self) -> etree.XMLSchema:
+        with _compile_lock:
+            self.size += 1
+            return etree.XMLSchema(etree.parse(str(self.path), _parser()))
+
+    @contextmanager
+    def lend(self) -> Iterator[etree.XMLSchema]:
+        try:
+            schema = self.free.get_nowait()
+        except queue.Empty:
+            schema = self.compile()
+        try:
+            yield schema
+        finally:
+            self.free.put(schema)
+
+
+_compile_lock = threading.Lock()
+_pools: dict[tuple[str, Path], _SchemaPool] = {}
+
+
+def _pool(message: str, folder: Path) -> _SchemaPool:
+    key = (message, folder)
+    pool = _pools.get(key)
+    if pool is None:
+        with _compile_lock:
+            pool = _pools.setdefault(key, _SchemaPool(folder / f"{message}.xsd"))
+    return pool
+
+
+def compile_all(folder: Path = SCHEMA_DIR) -> int:
+    """Compile the XSD of every message type now (the service does this before it serves, so
+    no request ever compiles one and a broken schema stops the start, not a request).  Returns
+    how many were compiled; a second call compiles nothing."""
+    compiled = 0
+    for message in CATALOGUE:
+        pool = _pool(message, folder)
+        if pool.size == 0:
+            pool.free.put(pool.compile())
+            compiled += 1
+    return compiled
+
+
+def compiled_types(folder: Path = SCHEMA_DIR) -> set[str]:
+    """The message types whose XSD is compiled in this process."""
+    return {message for (message, f), pool in _pools.items() if f == folder and pool.size}
+
+
 def schema_for(message: str, folder: Path = SCHEMA_DIR) -> etree.XMLSchema:
-    """The compiled XSD of one message type (compiled once per process)."""
-    doc = etree.parse(str(folder / f"{message}.xsd"), _parser())
-    return etree.XMLSchema(doc)
-
-
-_schema_lock = threading.Lock()
+    """A compiled XSD of one message type, for single-threaded use (tools, benches); the
+    service validates through `validate`, which lends each thread its own instance."""
+    pool = _pool(message, folder)
+    with pool.lend() as schema:
+        return schema
 
 
 def validate(tree: etree._ElementTree, info: MessageInfo, folder: Path = SCHEMA_DIR) -> None:
     """Raise a Rejection with every XSD error when the tree is not valid for its message type."""
-    schema = schema_for(info.name, folder)
-    # lxml's XMLSchema objects are not safe for concurrent validate() calls.
-    with _schema_lock:
+    with _pool(info.name, folder).lend() as schema:
         ok = schema.validate(tree)
-        log = schema.error_log
+        errors = [] if ok else [XsdError(e.line, e.path or "", e.message) for e in schema.error_log]
     if not ok:
-        errors = [XsdError(e.line, e.path or "", e.message) for e in log]
         raise Rejection(
             RejectionKind.XSD_INVALID,
             f"{info.name} is not valid against its iJw 3.2 schema ({len(errors)} errors)",
