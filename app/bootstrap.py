@@ -136,7 +136,7 @@ ROUTERS: tuple[APIRouter, ...] = (
 
 def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> Service:
     """The service on a migrated database: engine, flows, intake, outbound path, back office."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, write_wait=settings.write_wait)
     ensure_current(engine)
     # Every schema is compiled before the first request (issue 10, defect 1): no request ever
     # compiles one, and a schema that does not compile stops the start instead of a request.

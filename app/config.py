@@ -25,5 +25,8 @@ class Settings:
         default_factory=lambda: os.environ.get("IJW_OUTBOUND_XSD_VERSION")
     )
     xslt_version: str | None = field(default_factory=lambda: os.environ.get("IJW_XSLT_VERSION"))
+    # Seconds a write waits for its turn (SQLite's single writer, PostgreSQL's row locks) before
+    # it is answered 503 with Retry-After.
+    write_wait: float = field(default_factory=lambda: float(os.environ.get("IJW_WRITE_WAIT", "10")))
     # A fixed "today" (YYYY-MM-DD) for integration tests and demos; empty = the system date.
     fixed_today: str | None = field(default_factory=lambda: os.environ.get("IJW_TODAY") or None)

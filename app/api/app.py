@@ -11,9 +11,11 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.api.deps import Service
+from app.api.deps import Service, busy
+from app.db.base import READ_ONLY, Busy, is_busy
 
 DESCRIPTION = """Municipality-side iJw 3.2 message service.
 
@@ -41,6 +43,17 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
             detail = {"code": f"HTTP{exc.status_code}", "message": str(detail), "details": []}
         return JSONResponse(detail, status_code=exc.status_code, headers=exc.headers)
 
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, exc: Busy) -> JSONResponse:
+        # A write that did not get its turn: the one error path, as an ApiError.
+        return await _http_error(request, busy(exc))
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not is_busy(exc):
+            raise exc  # a real fault: the server error handler answers 500 and logs it
+        return await _http_error(request, busy(Busy(str(exc.orig), 1)))
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = [
@@ -53,7 +66,7 @@ def build_app(svc: Service, routers: Sequence[APIRouter]) -> FastAPI:
 
     @app.get("/healthz", tags=["service"], summary="Liveness and database check")
     def healthz() -> Health:
-        with svc.engine.connect() as conn:
+        with svc.engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             conn.exec_driver_sql("SELECT 1")
         return Health(status="ok", database=svc.engine.dialect.name)
 

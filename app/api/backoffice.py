@@ -33,6 +33,7 @@ from app.backoffice.service import (
     Refusal,
     woonplaats_deadline,
 )
+from app.db.base import read_session
 from app.flows.allocations.planning import Content, Order
 from app.flows.allocations.store import Allocation
 from app.flows.requests import store as requests
@@ -450,7 +451,7 @@ async def answer_request(
     if isinstance(result, Refusal):
         raise _refused(result)
     assert isinstance(result, Answered)
-    with svc.factory() as s:
+    with read_session(svc.factory) as s:
         verzoek = _request(s, result.request, svc.clock.today())
     return Answered201(
         message_id=result.message_id,

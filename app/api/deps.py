@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.backoffice.service import BackOffice
 from app.clock import Clock
 from app.config import Settings
+from app.db.base import Busy, read_session, transaction
 from app.exchange import parties
 from app.exchange.intake import Intake
 from app.exchange.models import Party
@@ -36,14 +37,26 @@ class Service:
 
 
 class ApiError(HTTPException):
-    """An error answered as {code, message, details[]}."""
+    """An error answered as {code, message, details[]} (with extra response `headers`)."""
 
     def __init__(
-        self, status: int, code: str, message: str, details: list[Any] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(
-            status_code=status, detail={"code": code, "message": message, "details": details or []}
+            status_code=status,
+            detail={"code": code, "message": message, "details": details or []},
+            headers=headers,
         )
+
+
+def busy(exc: Busy) -> ApiError:
+    """503 for a write that did not get its turn in the bounded wait: retry later."""
+    return ApiError(503, "BUSY", str(exc), headers={"Retry-After": str(exc.retry_after)})
 
 
 def not_found(what: str) -> ApiError:
@@ -59,10 +72,18 @@ def _service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(_service)]
 
 
-def _session(svc: ServiceDep) -> Iterator[Session]:
-    """A session with one transaction for the request (commit on success)."""
-    with svc.factory() as s, s.begin():
-        yield s
+def _session(request: Request, svc: ServiceDep) -> Iterator[Session]:
+    """A session with one transaction for the request: read-only for GET (never waits for a
+    writer), else a unit of work that waits its turn to write (commit on success)."""
+    if request.method in ("GET", "HEAD"):
+        with read_session(svc.factory) as s:
+            yield s
+        return
+    try:
+        with transaction(svc.factory) as s:
+            yield s
+    except Busy as exc:
+        raise busy(exc) from exc
 
 
 SessionDep = Annotated[Session, Depends(_session)]
@@ -76,7 +97,7 @@ def _caller(
 ) -> Party:
     """The party named by the bearer token; 401 without a valid one."""
     token = credentials.credentials if credentials else None
-    with svc.factory() as s:
+    with read_session(svc.factory) as s:
         party = parties.authenticate(s, token)
         if party is None:
             raise ApiError(
