@@ -66,6 +66,7 @@ from app.flows.requests.flow import (
     referenced_dates,
 )
 from app.ijw import xml
+from app.logging import configure as configure_logging
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
 from app.reference.contracts import load_demo_contracts
@@ -171,9 +172,20 @@ CLI_GROUPS: tuple[cli.Group, ...] = (
 )
 
 
+def worker_app() -> FastAPI:
+    """The app of one worker process of `ijw serve --workers N` (uvicorn imports and calls
+    this in each worker; the settings come from the environment)."""
+    configure_logging()
+    return create_app()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `ijw` console script."""
-    root = cli.Root(create_app=lambda settings: create_app(settings), demo_loaders=DEMO_LOADERS)
+    root = cli.Root(
+        create_app=lambda settings: create_app(settings),
+        demo_loaders=DEMO_LOADERS,
+        worker_app="app.bootstrap:worker_app",
+    )
     return cli.run(argv, root, CLI_GROUPS)
 
 

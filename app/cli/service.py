@@ -11,11 +11,12 @@ from app.cli.main import Root, db_option, fail, migrated_factory, settings
 from app.clock import SystemClock, clock_for
 from app.config import Settings
 from app.db.base import make_engine, session_factory, transaction
-from app.db.migrate import SchemaNotCurrent, upgrade
+from app.db.migrate import SchemaNotCurrent, ensure_current, upgrade
 from app.exchange import parties
 from app.ijw.catalogue import Role
 from app.logging import configure
 
+MAX_WORKERS = 64
 DEMO_PARTIES = [
     (Role.GEMEENTE, "0363", "Gemeente Amsterdam (demo)"),
     (Role.AANBIEDER, "12345678", "Jeugdhulp Noord (demo)"),
@@ -30,6 +31,13 @@ def _safe_url(url: str) -> str:
         creds, host = rest.rsplit("@", 1)
         return f"{scheme}://{creds.split(':')[0]}:***@{host}"
     return url
+
+
+def _workers(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"between 1 and {MAX_WORKERS}")
+    return value
 
 
 def load_demo(root: Root, config: Settings) -> list[tuple[str, str, str, str]]:
@@ -58,11 +66,39 @@ def register(sub: Any, root: Root) -> None:
 
     def cmd_serve(args: argparse.Namespace) -> int:
         configure()
+        config = settings(args)
+        workers = getattr(args, "workers", 1)
+        if workers == 1:
+            try:
+                app = root.create_app(config)
+            except SchemaNotCurrent as exc:
+                return fail(str(exc))
+            uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+            return 0
+        if config.database_url.startswith("sqlite"):
+            return fail(
+                "--workers needs PostgreSQL (IJW_DATABASE_URL=postgresql+psycopg://...): SQLite "
+                "has one writer per database, so several processes would only wait for each "
+                "other; one process queues its writers itself (docs/deployment.md)"
+            )
+        engine = make_engine(config.database_url)
         try:
-            app = root.create_app(settings(args))
+            ensure_current(engine)  # refuse here, once, rather than in every worker
         except SchemaNotCurrent as exc:
             return fail(str(exc))
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None)
+        finally:
+            engine.dispose()
+        # Each worker process builds its own app from the environment (settings() put
+        # --database-url there); uvicorn binds the socket once, shares it and restarts a
+        # worker that dies.
+        uvicorn.run(
+            root.worker_app,
+            factory=True,
+            workers=workers,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+        )
         return 0
 
     def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -97,6 +133,12 @@ def register(sub: Any, root: Root) -> None:
     p = sub.add_parser("serve", help="run the HTTP service")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes sharing the port (PostgreSQL only; default 1)",
+    )
     db_option(p)
     p.set_defaults(func=cmd_serve)
 

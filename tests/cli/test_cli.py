@@ -70,3 +70,10 @@ def test_validate_reports_level2_findings(tmp_path, capsys):
     row = json.loads(capsys.readouterr().out)
     assert row["xsd_valid"] and any(f["rule"] == "CS002" for f in row["findings"])
     assert all(set(f) == {"rule", "retourcode", "location"} for f in row["findings"])
+
+
+def test_serve_with_workers_needs_postgresql(db_url, capsys):
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "--workers needs PostgreSQL" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", "--workers", "0"])
