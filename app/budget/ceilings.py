@@ -41,7 +41,7 @@ from app.flows.allocations.planning import CheckResult, Planned
 from app.flows.allocations.store import Allocation
 from app.flows.declarations import store as ledger
 from app.ijw.codes import EURO, HOURS, MINUTES
-from app.reference.models import Ceiling, CeilingMember, ContractTariff, RegionMember
+from app.reference.models import Ceiling, CeilingMember, ContractTariff, Region, RegionMember
 
 Month = tuple[int, int]
 
@@ -407,8 +407,25 @@ def statuses(session: Session, gemeente: str, year: int, today: date) -> list[Ce
 # --------------------------------------------------------------------------- the back-office check
 
 
+def lock_region(session: Session, region_id: int) -> None:
+    """Serialise the ceiling checks of one region until the transaction ends.
+
+    A ceiling pools the allocations of every gemeente of its region, so the gemeente's own
+    party lock (held by every create) is not enough: two gemeenten could each check the same
+    remaining room and both book it.  The region row lock is taken after the party locks, in
+    every transaction that takes it, so the lock order stays acyclic.  SQLite serialises all
+    writers already.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Region.id).where(Region.id == region_id).with_for_update())
+
+
 def check_planned(session: Session, planned: list[Planned], today: date) -> list[CheckResult]:
-    """Pre-create check: hard ceilings refuse, soft ones warn (with the figures)."""
+    """Pre-create check: hard ceilings refuse, soft ones warn (with the figures).
+
+    Runs in the transaction that sends the JW301 and holds the region's lock (`lock_region`)
+    until it commits, so the usage it reads is the usage the allocation is booked against.
+    """
     results: list[CheckResult] = []
     by_gemeente: dict[str, list[Allocation]] = defaultdict(list)
     for p in planned:
@@ -418,6 +435,7 @@ def check_planned(session: Session, planned: list[Planned], today: date) -> list
         if region_id is None:
             continue
         index = tariff_index(session, region_id)
+        locked = False
         years = sorted(
             {
                 y
@@ -429,6 +447,9 @@ def check_planned(session: Session, planned: list[Planned], today: date) -> list
             ceilings = ceilings_of(session, region_id, year)
             if not ceilings:
                 continue
+            if not locked:
+                lock_region(session, region_id)  # before the usage is read
+                locked = True
             util = utilisation(session, gemeente, year)
             for c, members in ceilings:
                 status = ceiling_status(c, members, util, today)
