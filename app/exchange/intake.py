@@ -111,17 +111,21 @@ class Intake:
         digest = log.sha256(data)
         rejection: xml.Rejection | None = None
         message: model.Message | None = None
+        findings: list[dict[str, Any]] = []
         try:
             info, tree = xml.read(data)
             message = model.to_model(tree, info)
             del tree  # the message keeps it until the level-2 rules ran (TR358 reads raw text)
+            # Level 2 is pure: it runs before the transaction, so the party locks below are
+            # held only for the work that needs the database.
+            findings = [f.as_dict() for f in engine.check(message)]
+            message.tree = None  # free the source tree: the rest works on the parsed model
         except xml.Rejection as exc:
             rejection = exc
         with transaction(self.factory) as session:
-            caller = session.get(Party, caller_id)
-            assert caller is not None
-            counterpart = self._counterpart(session, caller, message)
-            parties.lock(session, [caller, counterpart])
+            caller, counterpart = parties.load_locked(
+                session, caller_id, self._counterpart_code(message)
+            )
             previous = log.previous_answered(session, caller, digest)
             if previous is not None:
                 _log.info("resend answered from the log", extra={"message_id": previous.id})
@@ -143,8 +147,6 @@ class Intake:
                 digest=digest,
             )
             ctx = Context(session, caller, counterpart, message, record, self.clock, self.settings)
-            findings = [f.as_dict() for f in engine.check(message)]
-            message.tree = None  # free the source tree: the rest works on the parsed model
             name = message.name
             if name in HEEN_WITH_RETOUR:
                 return self._heen(ctx, findings)
@@ -157,14 +159,14 @@ class Intake:
 
     # -- level 1 and authorisation -----------------------------------------------------------
     @staticmethod
-    def _counterpart(
-        session: Session, caller: Party, message: model.Message | None
-    ) -> Party | None:
+    def _counterpart_code(message: model.Message | None) -> str | None:
+        """The other party the header names (the Afzender of a JW302/JW320, else the
+        Ontvanger); None when the message did not parse."""
         if message is None:
             return None
         header = message.header
         other = header["Afzender"] if message.name in PROVIDER_RETOURS else header["Ontvanger"]
-        return parties.by_code(session, other)
+        return str(other) if other else None
 
     @staticmethod
     def _authorise(

@@ -146,8 +146,9 @@ def refused(
 
 def previous_answered(session: Session, caller: Party, digest: str) -> MessageRecord | None:
     """The last logged message with these bytes from this caller (a byte-identical resend)."""
-    return session.scalar(
-        select(MessageRecord)
+    # The id first: nearly every message is new, and then no row is loaded at all.
+    found = session.scalar(
+        select(MessageRecord.id)
         .where(
             MessageRecord.from_party_id == caller.id,
             MessageRecord.sha256 == digest,
@@ -156,6 +157,7 @@ def previous_answered(session: Session, caller: Party, digest: str) -> MessageRe
         .order_by(MessageRecord.id.desc())
         .limit(1)
     )
+    return session.get(MessageRecord, found) if found is not None else None
 
 
 def identificatie_used(session: Session, sender: str, kind: str, identificatie: str) -> bool:

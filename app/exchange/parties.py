@@ -7,7 +7,7 @@ import re
 import secrets
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -69,6 +69,22 @@ def by_code(session: Session, code: str | None) -> Party | None:
     if not code:
         return None
     return session.scalar(select(Party).where(Party.code == code))
+
+
+def load_locked(
+    session: Session, party_id: int, other_code: str | None
+) -> tuple[Party, Party | None]:
+    """A party and (by code) its counterpart, read and row-locked in one statement (id order,
+    as `lock`): the intake's first step, so the message's work is serialised from the start."""
+    query = select(Party).where(
+        or_(Party.id == party_id, Party.code == other_code) if other_code else Party.id == party_id
+    )
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.order_by(Party.id).with_for_update()
+    found = {p.id: p for p in session.scalars(query)}
+    party = found.pop(party_id)
+    other = next((p for p in found.values() if p.code == other_code), None)
+    return party, other
 
 
 def lock(session: Session, parties: Iterable[Party | None]) -> None:
