@@ -27,6 +27,7 @@ _NEXT_SEQ = (
     .values(feed_seq=_PARTIES.c.feed_seq + 1)
     .returning(_PARTIES.c.feed_seq)
 )
+_ADD = insert(_FEED)
 
 
 def append(session: Session, party: Party, message: MessageRecord, now: datetime) -> int:
@@ -38,7 +39,7 @@ def append(session: Session, party: Party, message: MessageRecord, now: datetime
     conn = session.connection()
     seq = int(conn.execute(_NEXT_SEQ, {"party": party.id}).scalar_one())
     conn.execute(
-        insert(_FEED).values(party_id=party.id, seq=seq, message_id=message.id, created_at=now)
+        _ADD, {"party_id": party.id, "seq": seq, "message_id": message.id, "created_at": now}
     )
     return seq
 

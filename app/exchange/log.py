@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.exchange.models import MessageRecord, Party
@@ -147,17 +147,20 @@ def refused(
 def previous_answered(session: Session, caller: Party, digest: str) -> MessageRecord | None:
     """The last logged message with these bytes from this caller (a byte-identical resend)."""
     # The id first: nearly every message is new, and then no row is loaded at all.
-    found = session.scalar(
-        select(MessageRecord.id)
-        .where(
-            MessageRecord.from_party_id == caller.id,
-            MessageRecord.sha256 == digest,
-            MessageRecord.direction == "in",
-        )
-        .order_by(MessageRecord.id.desc())
-        .limit(1)
-    )
+    found = session.scalar(_RESEND, {"party": caller.id, "digest": digest})
     return session.get(MessageRecord, found) if found is not None else None
+
+
+_RESEND = (
+    select(MessageRecord.id)
+    .where(
+        MessageRecord.from_party_id == bindparam("party"),
+        MessageRecord.sha256 == bindparam("digest"),
+        MessageRecord.direction == "in",
+    )
+    .order_by(MessageRecord.id.desc())
+    .limit(1)
+)
 
 
 def identificatie_used(session: Session, sender: str, kind: str, identificatie: str) -> bool:

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.ijw.catalogue.xsd_model import SIMPLE_TYPES
@@ -86,13 +86,23 @@ class Catalogue:
         return max(rows, key=lambda r: r.valid_from) if rows else None
 
 
+_REGION_OF = (
+    select(Region)
+    .join(RegionMember, RegionMember.region_id == Region.id)
+    .where(RegionMember.gemeente == bindparam("gemeente"))
+)
+_REGION_ID = select(RegionMember.region_id).where(RegionMember.gemeente == bindparam("gemeente"))
+_HAS_PRODUCTS = select(Product.id).where(Product.region_id == bindparam("region")).limit(1)
+_PRODUCT_ROWS = select(Product).where(
+    Product.region_id == bindparam("region"),
+    Product.code == bindparam("code"),
+    Product.categorie == bindparam("categorie"),
+)
+
+
 def region_of(session: Session, gemeente: str) -> Region | None:
     """The region a gemeente belongs to, or None."""
-    return session.scalar(
-        select(Region)
-        .join(RegionMember, RegionMember.region_id == Region.id)
-        .where(RegionMember.gemeente == gemeente)
-    )
+    return session.scalar(_REGION_OF, {"gemeente": gemeente})
 
 
 def load_catalogue(session: Session, gemeente: str) -> Catalogue:
@@ -131,20 +141,13 @@ def product_known(
     """
     if categorie not in NATIONAL_CATEGORIES:
         return False
-    region_id = session.scalar(
-        select(RegionMember.region_id).where(RegionMember.gemeente == gemeente)
-    )
-    if (
-        region_id is None
-        or session.scalar(select(Product.id).where(Product.region_id == region_id).limit(1)) is None
-    ):
+    region_id = session.scalar(_REGION_ID, {"gemeente": gemeente})
+    if region_id is None or session.scalar(_HAS_PRODUCTS, {"region": region_id}) is None:
         return code is None or national_code_fits(categorie, code)
     if code is None:
         return True
     rows = session.scalars(
-        select(Product).where(
-            Product.region_id == region_id, Product.code == code, Product.categorie == categorie
-        )
+        _PRODUCT_ROWS, {"region": region_id, "code": code, "categorie": categorie}
     )
     return any(r.valid_from <= on and (r.valid_to is None or on <= r.valid_to) for r in rows)
 
