@@ -8,6 +8,7 @@ answers.
 
 from __future__ import annotations
 
+import io
 import queue
 import threading
 from collections.abc import Iterator
@@ -101,8 +102,8 @@ def _prolog(data: bytes) -> bytes:
             pos = len(data) if end < 0 else end + 2
 
 
-def parse(data: bytes) -> etree._ElementTree:
-    """Parse bytes into a tree, refusing DTDs, non-UTF-8 encodings and malformed input."""
+def check_bytes(data: bytes) -> None:
+    """Refuse a DTD and anything but UTF-8 before any parser sees the bytes."""
     if b"<!DOCTYPE" in _prolog(data).upper():
         raise Rejection(RejectionKind.DTD_FORBIDDEN, "DTDs and entity declarations are not allowed")
     head = data[:200].lstrip(b"\xef\xbb\xbf")
@@ -112,6 +113,11 @@ def parse(data: bytes) -> etree._ElementTree:
         decl = head[: head.find(b"?>")].lower().replace(b"'", b'"')
         if b"encoding=" in decl and b'encoding="utf-8"' not in decl:
             raise Rejection(RejectionKind.NOT_UTF8, "the message must be encoded in UTF-8")
+
+
+def parse(data: bytes) -> etree._ElementTree:
+    """Parse bytes into a tree, refusing DTDs, non-UTF-8 encodings and malformed input."""
+    check_bytes(data)
     try:
         root = etree.fromstring(data, parser=_thread_parser())
     except etree.XMLSyntaxError as exc:
@@ -133,6 +139,42 @@ def identify(tree: etree._ElementTree) -> MessageInfo:
             f"unknown message: root element {root.tag!r} is not an iJw 3.2 Bericht",
         )
     return info
+
+
+def sniff(data: bytes) -> MessageInfo | None:
+    """The message type named by the root element, read from the first bytes only (None when
+    they do not show an iJw 3.2 Bericht; the full parse then says why)."""
+    parser = etree.XMLPullParser(
+        events=("start",), resolve_entities=False, no_network=True, load_dtd=False
+    )
+    try:
+        for offset in range(0, min(len(data), 1 << 20), 4096):
+            parser.feed(data[offset : offset + 4096])
+            for _, element in parser.read_events():
+                qname = etree.QName(element)
+                info = BY_NAMESPACE.get(qname.namespace or "")
+                return info if info is not None and qname.localname == "Bericht" else None
+    except etree.XMLSyntaxError:
+        return None
+    return None
+
+
+def streaming_parser(data: bytes, schema: etree.XMLSchema, tags: list[str]) -> etree.iterparse:
+    """An incremental parse of `data` that validates against `schema` while it reads (libxml2's
+    streaming validation) and reports the end of every element in `tags`; the same hardening
+    as `parse` (no DTD, no entities, no network, libxml2's size limits)."""
+    return etree.iterparse(
+        io.BytesIO(data),
+        events=("end",),
+        tag=tags,
+        schema=schema,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_blank_text=True,
+        chunk_size=1 << 16,
+    )
 
 
 class _SchemaPool:
@@ -204,6 +246,34 @@ def schema_for(message: str, folder: Path = SCHEMA_DIR) -> etree.XMLSchema:
     pool = _pool(message, folder)
     with pool.lend() as schema:
         return schema
+
+
+@contextmanager
+def lend_schema(message: str, folder: Path = SCHEMA_DIR) -> Iterator[etree.XMLSchema]:
+    """A compiled XSD of `message` for this thread alone until the block ends."""
+    with _pool(message, folder).lend() as schema:
+        yield schema
+
+
+def validate_bytes(
+    data: bytes, info: MessageInfo, tags: list[str], folder: Path = SCHEMA_DIR
+) -> None:
+    """Raise a Rejection with every XSD error when `data` is not a valid `info` message.
+
+    Validated while it is parsed; the elements in `tags` (the bulk of a large message) are
+    dropped as soon as they are read, so no full tree is built.  Any failure is re-checked on
+    one tree for the complete error list.
+    """
+    try:
+        with lend_schema(info.name, folder) as schema:
+            for _, element in streaming_parser(data, schema, tags):
+                element.clear()
+        return
+    except etree.XMLSyntaxError:
+        pass
+    found, _ = read(data, folder)  # raises the Rejection with every error
+    if found is not info:
+        raise Rejection(RejectionKind.UNKNOWN_NAMESPACE, f"not a {info.name} message")
 
 
 def validate(tree: etree._ElementTree, info: MessageInfo, folder: Path = SCHEMA_DIR) -> None:
