@@ -113,9 +113,9 @@ class Intake:
         message: model.Message | None = None
         findings: list[dict[str, Any]] = []
         try:
-            info, tree = xml.read(data)
-            message = model.to_model(tree, info)
-            del tree  # the message keeps it until the level-2 rules ran (TR358 reads raw text)
+            # A large declaration is read incrementally (no full tree next to its model); the
+            # message keeps what is left of the tree until level 2 ran (TR358 reads raw text).
+            message = model.read(data)
             # Level 2 is pure: it runs before the transaction, so the party locks below are
             # held only for the work that needs the database.
             findings = [f.as_dict() for f in engine.check(message)]
@@ -129,7 +129,14 @@ class Intake:
             previous = log.previous_answered(session, caller, digest)
             if previous is not None:
                 _log.info("resend answered from the log", extra={"message_id": previous.id})
-                return Answer.of(previous, resend=True)
+                body = log.stored_answer(session, previous)
+                return Answer(
+                    previous.status_code,
+                    previous.response_media_type,
+                    body,
+                    previous.id,
+                    resend=True,
+                )
             if rejection is not None or message is None:
                 assert rejection is not None
                 return self._refuse_level1(session, caller, data, digest, rejection)
@@ -315,24 +322,39 @@ class Intake:
             now=ctx.now,
         )
         identificatie = f"R{out.id}"  # the answer is named after its own log row
-        root = render.build_tree(answer_type, build(identificatie))
+        # Written as text (a JW325 may list all 26,000 prestaties of a declaration: no tree).
+        data = build(identificatie)
+        body = render.write(answer_type, data)
+        # The message is judged, stored and answered: its model and the decision's references
+        # into it can go before the answer is read back (never two models of a large message).
+        ctx.message.release()
+        if isinstance(decision, DeclarationDecision):
+            decision.prestaties.clear()
+            decision.clients.clear()
+        else:
+            decision.errors.clear()
+            decision.not_assessed.clear()
         # Our own answer must never fail its schema or carry a level-2 error (e.g. TR342 on a
-        # JW325): that would be a bug, so it is checked on the built tree before it leaves.
+        # JW325): that would be a bug.  The bytes that leave are validated against the XSD and
+        # the level-2 rules run on the model of what was written (model.from_data: the model a
+        # reader of these bytes gets, without parsing them back).
         info = CATALOGUE[answer_type]
-        tree = root.getroottree()
-        xml.validate(tree, info)
-        own = engine.check(model.to_model(tree, info))
+        model.validate_written(body, info)
+        answer = model.from_data(info, data)
+        del data
+        own = engine.check(answer)
         if own:
             raise RuntimeError(f"built {answer_type} fails its own rules: {own}")
-        codes = [e.text or "" for e in root.iter(f"{{{info.namespace}}}RetourCode")]
-        body = render.serialize(root)
-        del root, tree
+        codes = retour.codes_in(answer.root)
+        del answer
         out.raw, out.sha256, out.size = body, log.sha256(body), len(body)
         out.identificatie, out.dagtekening = identificatie, ctx.today
         out.retour_codes = codes
         rec = ctx.record
         rec.retour_codes, rec.findings = codes, decision.findings
-        log.complete(rec, verdict=verdict, status=200, media_type=log.XML, body=body)
+        # The answer is stored once, as the JW325/retour's own row (a resend reads it there):
+        # a second 29 MB copy in the same commit cost as much memory as the whole model.
+        log.complete(rec, verdict=verdict, status=200, media_type=log.XML, body=log.IN_ANSWER)
         rec.answer_id = out.id
         feed.append(
             ctx.session, ctx.caller, out, ctx.now
@@ -348,7 +370,7 @@ class Intake:
                 "party": ctx.caller.code,
             },
         )
-        return Answer.of(rec)
+        return Answer(200, log.XML, body, rec.id)
 
     def _provider_retour(self, ctx: Context, findings: list[dict[str, Any]]) -> Answer:
         if findings:

@@ -100,12 +100,28 @@ def answer(
     return record
 
 
+IN_ANSWER = b""
+"""The response body of a message answered with a retour or JW325 we built: that answer's own
+row (`answer_id`) holds the bytes, so a large JW325 is stored once."""
+
+
 def complete(
     record: MessageRecord, *, verdict: str, status: int, media_type: str, body: bytes
 ) -> None:
-    """Store the verdict and the answer a resend will get back byte for byte."""
+    """Store the verdict and the answer a resend will get back byte for byte (`IN_ANSWER`:
+    the bytes of the answer row)."""
     record.verdict, record.status_code = verdict, status
     record.response_media_type, record.response_body = media_type, body
+
+
+def stored_answer(session: Session, record: MessageRecord) -> bytes:
+    """The body we answered `record` with, byte for byte."""
+    body = record.response_body
+    if body == IN_ANSWER and record.answer_id is not None and record.response_media_type == XML:
+        answer = session.get(MessageRecord, record.answer_id)
+        assert answer is not None
+        return answer.raw
+    return body
 
 
 def refused(

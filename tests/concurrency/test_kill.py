@@ -117,7 +117,8 @@ def _assert_exactly_once(engine, bundle, answer: httpx.Response) -> None:
         assert len(inbound) == 1  # processed once: the killed attempt left nothing, or all
         record = inbound[0]
         assert record.verdict != "pending" and record.answer_id is not None
-        assert record.response_body == answer.content  # the stored answer is the one we got
+        stored = s.get(MessageRecord, record.answer_id)
+        assert stored is not None and stored.raw == answer.content  # the stored answer, sent
         decls = s.scalars(select(Declaration).where(Declaration.nummer == nummer)).all()
         assert len(decls) == 1 and decls[0].message_id == record.id
         lines = s.scalar(select(func.count()).where(PrestatieLine.declaration_id == decls[0].id))
