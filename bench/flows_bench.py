@@ -133,11 +133,11 @@ def messages(i: int) -> list[tuple[str, str, bytes, str | None]]:
 
 
 def run(url: str, clients: int) -> dict[str, list[list[float]]]:
+    from app.bootstrap import Wiring, build_service
     from app.clock import FixedClock
     from app.config import Settings
     from app.db.base import make_engine, session_factory, transaction
     from app.db.migrate import upgrade
-    from app.exchange.intake import Intake
     from app.exchange.parties import add_party
     from app.harness.runner import retour_codes
     from app.ijw.catalogue import Role
@@ -151,7 +151,7 @@ def run(url: str, clients: int) -> dict[str, list[list[float]]]:
             "gemeente": add_party(s, Role.GEMEENTE, G, "bench", clock)[0].id,
             "aanbieder": add_party(s, Role.AANBIEDER, AGB, "bench", clock)[0].id,
         }
-    intake = Intake(factory, Settings(database_url=url), clock)
+    intake = build_service(Settings(database_url=url), clock, Wiring()).intake
     timings: dict[str, list[list[float]]] = defaultdict(lambda: [[], []])
     for i in range(clients):
         part = 0 if i < clients // 10 else (1 if i >= clients - clients // 10 else None)

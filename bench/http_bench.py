@@ -325,9 +325,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     pg = {r.workers: r for r in results if r.backend == "postgresql"}
     if 1 in pg and 2 in pg:
+        jw315 = pg[2].jw315.rate / pg[1].jw315.rate
+        health = pg[2].health.rate / pg[1].health.rate
         print(
-            f"\nscale-out on PostgreSQL: 2 workers = {pg[2].jw315.rate / pg[1].jw315.rate:.2f}x"
-            f" the JW315 rate of 1 (target >= 1.7x); healthz {pg[2].health.rate / pg[1].health.rate:.2f}x"
+            f"\nscale-out on PostgreSQL: 2 workers = {jw315:.2f}x the JW315 rate of 1"
+            f" (target >= 1.7x); healthz {health:.2f}x"
         )
     return 0
 

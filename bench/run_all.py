@@ -32,6 +32,7 @@ def main() -> int:
             *(["--prestaties", "2000"] if args.quick else []),
         ],
         ["flows_bench.py", "--clients", "50" if args.quick else "500", *pg],
+        ["http_bench.py", *pg, *(["--quick"] if args.quick else [])],
     ]
     status = 0
     env = {k: v for k, v in os.environ.items() if k != "IJW_TEST_POSTGRES_URL"}
