@@ -2,7 +2,7 @@
 per backend and worker count, with latency percentiles; and the scale-out from 1 to 2 workers.
 
     .venv/bin/python bench/http_bench.py [--postgres URL] [--seconds 5] [--clients 8]
-                                          [--workers 1,2] [--quick]
+                                          [--workers 1,2] [--pairs 1] [--quick]
 
 For every configuration (SQLite with one process; PostgreSQL with each worker count) a fresh
 database is migrated, a gemeente and a provider are added and `ijw serve --workers N` is started
@@ -16,11 +16,16 @@ in its own processes.  Then, in the same run and with the same number of concurr
    answered 200 with a JW316.
 
 The load generator is a few lines of asyncio on raw sockets (no HTTP library), so it costs the
-2-core machine little next to the server it measures.  The table prints requests/s, the ratio
-JW315/healthz, p50/p99 in milliseconds, and the targets (issue 10): >= 400 JW315/s on PostgreSQL
-with 2 workers at 8 clients with p99 < 50 ms; >= 250/s on SQLite with one process; 2 workers
->= 1.7x one on PostgreSQL.  The PostgreSQL database is WIPED (schema public dropped).  This
-script prints; it asserts nothing.
+2-core machine little next to the server it measures.  With `--pairs N` the clients send as N
+provider/gemeente pairs (one party's messages are serialised by its row lock, so one pair is
+the worst case and many pairs show how the service scales out).  The `/healthz` scale-out next
+to the JW315 one shows how much of the machine was free for a second worker in this run.
+
+The table prints requests/s, the ratio JW315/healthz, p50/p99 in milliseconds, the server's CPU
+per request and the targets (issue 10): >= 400 JW315/s on PostgreSQL with 2 workers at 8
+clients with p99 < 50 ms; >= 250/s on SQLite with one process; 2 workers >= 1.7x one on
+PostgreSQL.  The PostgreSQL database is WIPED (schema public dropped).  This script prints; it
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ TODAY = "2026-06-15"
 # --------------------------------------------------------------------------- the messages
 
 
-def jw315_template() -> bytes:
+def jw315_template(agb: str = AGB, gemeente: str = GEMEENTE) -> bytes:
     """One rendered JW315 whose client, references and identificatie are fixed-width markers."""
     from app.ijw.render import render
     from testkit import messages as m
@@ -56,7 +61,7 @@ def jw315_template() -> bytes:
     product.pop("Verwijzer")
     product["Verwijzer"] = {"Type": "01"}
     data = {
-        "Header": m.header_for("JW315", AGB, GEMEENTE, "V#######", date(2026, 6, 10)),
+        "Header": m.header_for("JW315", agb, gemeente, "V#######", date(2026, 6, 10)),
         "Client": {
             **m.client_person("BSN######"),
             "AangevraagdeProducten": {"AangevraagdProduct": [product]},
@@ -68,11 +73,13 @@ def jw315_template() -> bytes:
 class Jw315s:
     """Distinct JW315s from one template: message i has its own client, reference and id."""
 
-    def __init__(self, token: str, port: int, start: int = 0) -> None:
+    def __init__(
+        self, token: str, port: int, start: int = 0, agb: str = AGB, gemeente: str = GEMEENTE
+    ) -> None:
         from testkit.messages import bsn
 
         self._bsn = bsn
-        self.template = jw315_template()
+        self.template = jw315_template(agb, gemeente)
         self.head = (
             f"POST /v1/berichten HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Authorization: Bearer {token}\r\nContent-Type: application/xml\r\n"
@@ -158,10 +165,11 @@ def load(port: int, make: object, clients: int, seconds: float, warmup: float = 
         stop_at = record_from + seconds
         latencies: list[float] = []
         statuses: dict[int, int] = {}
+        makers = make if isinstance(make, list) else [make]
         await asyncio.gather(
             *(
-                _client(port, make, stop_at, record_from, latencies, statuses)
-                for _ in range(clients)
+                _client(port, makers[k % len(makers)], stop_at, record_from, latencies, statuses)
+                for k in range(clients)
             )
         )
         return Run(len(latencies), seconds, latencies, statuses)
@@ -178,8 +186,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare(url: str) -> str:
-    """A fresh, migrated database with the gemeente and the provider; the provider's token."""
+def prepare(url: str, pairs: int = 1) -> list[tuple[str, str, str]]:
+    """A fresh, migrated database with `pairs` gemeenten and providers: (token, agb, gemeente)
+    per pair."""
     from sqlalchemy import text
 
     from app.clock import SystemClock
@@ -195,12 +204,20 @@ def prepare(url: str) -> str:
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
     upgrade(url)
+    from app.reference.codelists import shipped_list
+
+    current = [g.code for g in shipped_list() if g.valid_to is None and g.code != GEMEENTE]
     engine = make_engine(url)
+    out = []
     with transaction(session_factory(engine)) as s:
-        add_party(s, Role.GEMEENTE, GEMEENTE, "bench", SystemClock())
-        _, token = add_party(s, Role.AANBIEDER, AGB, "bench", SystemClock())
+        for i in range(pairs):
+            gemeente = GEMEENTE if i == 0 else current[i]
+            agb = f"{int(AGB) + i:08d}"
+            add_party(s, Role.GEMEENTE, gemeente, "bench", SystemClock())
+            _, token = add_party(s, Role.AANBIEDER, agb, "bench", SystemClock())
+            out.append((token, agb, gemeente))
     engine.dispose()
-    return token
+    return out
 
 
 def serve(url: str, workers: int, port: int) -> subprocess.Popen[bytes]:
@@ -264,12 +281,14 @@ class Result:
     jw315: Run
 
 
-def measure(backend: str, url: str, workers: int, clients: int, seconds: float) -> Result:
-    token = prepare(url)
+def measure(
+    backend: str, url: str, workers: int, clients: int, seconds: float, pairs: int = 1
+) -> Result:
+    parties = prepare(url, pairs)
     port = _free_port()
     server = serve(url, workers, port)
     try:
-        messages = Jw315s(token, port)
+        messages = [Jw315s(token, port, 0, agb, g) for token, agb, g in parties]
         # every worker compiles, imports and connects before the timings
         load(port, messages, clients, 1.0, warmup=1.0)
         load(port, healthz(port), clients, 0.5, warmup=0)
@@ -295,18 +314,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", default="1,2", help="worker counts on PostgreSQL")
     parser.add_argument("--quick", action="store_true", help="1-second phases (a smoke run)")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="provider/gemeente pairs the clients send as (1: every message between the same "
+        "two parties, whose messages are serialised - the worst case)",
+    )
     args = parser.parse_args(argv)
     seconds = 1.0 if args.quick else args.seconds
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="ijw-http-bench-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite'}"
-        results.append(measure("sqlite", url, 1, args.clients, seconds))
+        results.append(measure("sqlite", url, 1, args.clients, seconds, args.pairs))
     if args.postgres:
         for workers in (int(w) for w in args.workers.split(",")):
-            results.append(measure("postgresql", args.postgres, workers, args.clients, seconds))
+            results.append(
+                measure("postgresql", args.postgres, workers, args.clients, seconds, args.pairs)
+            )
     else:
         print("PostgreSQL skipped: give --postgres URL or set IJW_TEST_POSTGRES_URL")
-    print(f"\n{args.clients} concurrent clients, {seconds:g} s per phase, after a warm-up")
+    print(
+        f"\n{args.clients} concurrent clients as {args.pairs} provider/gemeente pair(s),"
+        f" {seconds:g} s per phase, after a warm-up"
+    )
     print("cpu ms: the server's CPU time (every process) per JW315 over the same phase")
     head = (
         f"{'backend':<11} {'workers':>7} {'healthz/s':>9} {'p99 ms':>7} {'JW315/s':>8}"
