@@ -31,7 +31,8 @@ class Node(dict[str, Any]):
     __slots__ = ("index", "name", "parent")
 
     def __init__(self, name: str, parent: Node | None, index: int) -> None:
-        super().__init__()
+        # No dict.__init__ call: dict.__new__ already made it empty, and a 25 MB declaration
+        # creates ~120,000 nodes (the call was a tenth of building them).
         self.name = name
         self.parent = parent
         self.index = index  # 1-based position among same-named siblings, 0 when it has none
@@ -333,8 +334,12 @@ def _adopt(node: Node, data: Any) -> None:
                 several = len(value) > 1
                 items = []
                 for i, item in enumerate(value, 1):
-                    child = Node(name, node, i if several else 0)
-                    _adopt(child, item)
+                    if type(item) is Node and item.parent is None:
+                        child = item  # built detached for this message: adopted as it is
+                        child.parent, child.index = node, i if several else 0
+                    else:
+                        child = Node(name, node, i if several else 0)
+                        _adopt(child, item)
                     items.append(child)
                 node[name] = items
             else:

@@ -9,6 +9,7 @@ JW325, test messages) has one renderer.  Output follows OP192: UTF-8 without BOM
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from datetime import date, time
 from functools import cache
@@ -126,6 +127,7 @@ def _wspec(message: str, type_name: str) -> tuple[_WSpec, frozenset[str]]:
 
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;", "\n": "\r\n"})
+_SPECIAL = re.compile("[&<>\r\n]").search
 _FLUSH = 8192  # pieces kept as str before they are encoded onto the output buffer
 
 
@@ -154,9 +156,11 @@ class _Writer:
             values = value if isinstance(value, list | tuple) else (value,)
             for item in values:
                 if simple:
-                    text = item if type(item) is str else _text(item)
-                    if text:
-                        text = text.translate(_ESCAPES)
+                    if type(item) is str:
+                        # only text can need escaping (numbers and dates never do)
+                        text = item.translate(_ESCAPES) if _SPECIAL(item) else item
+                    else:
+                        text = _text(item)
                     pieces.append(f"{indent}{open_tag}{text}{close_tag}\r\n")
                 elif isinstance(item, Mapping):
                     if not item:

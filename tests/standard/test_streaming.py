@@ -104,3 +104,28 @@ def test_validate_written_checks_large_answers_without_a_tree(big):
     with pytest.raises(xml.Rejection) as refused:
         model.validate_written(body.replace(b"<ijw:Bedrag>", b"<ijw:Bedrag>x", 1), info)
     assert refused.value.kind == xml.RejectionKind.XSD_INVALID and refused.value.errors
+
+
+def test_the_jw325_the_intake_builds_is_its_own_model(big):
+    # build_declaration_answer hands the rejected prestaties over as detached nodes, which
+    # from_data adopts without copying: the result must still be what the bytes read back as.
+    from datetime import date
+
+    from app.ijw.retour import DeclarationDecision, build_declaration_answer
+
+    declaration = model.read(big)
+    decision = DeclarationDecision()
+    for i, prestatie in enumerate(model.walk(declaration.root)):
+        if prestatie.name == "Prestatie" and i % 3:
+            decision.reject(prestatie, "TR338")
+    data = build_declaration_answer(
+        declaration, decision, identificatie="R1", today=date(2026, 6, 15)
+    )
+    info = xml.identify(xml.parse(render("JW325", data)))
+    body = write("JW325", data)
+    built = model.from_data(info, data)
+    assert model.plain(built.root) == model.plain(model.read(body).root)
+    assert [n.path for n in model.walk(built.root)] == [
+        n.path for n in model.walk(model.read(body).root)
+    ]
+    assert engine.check(built) == []
