@@ -23,6 +23,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
+from app import memory
 from app.accounts import models as account_models
 from app.api import autoalloc as autoalloc_api
 from app.api import backoffice as backoffice_api
@@ -83,6 +84,8 @@ from app.ggk.config import GgkSettings
 from app.ggk.delivery import Deliverer
 from app.ggk.inbound import GgkInbound
 from app.ggk.service import Ggk
+from app.ijw import xml
+from app.logging import configure as configure_logging
 from app.reference import models as reference_models
 from app.reference.codelists import Tr378
 from app.reference.contracts import load_demo_contracts, taakgericht_contracted, version_sections
@@ -177,8 +180,14 @@ ROUTERS: tuple[APIRouter, ...] = (
 def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> tuple[Service, Ggk]:
     """The service on a migrated database: engine, flows, intake, outbound path, back office,
     and the GGk channel beside the feeds (its dispatcher hands both paths their messages)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, write_wait=settings.write_wait)
     ensure_current(engine)
+    # Every schema is compiled before the first request: no request ever compiles one, and a
+    # schema that does not compile stops the start instead of failing a request.
+    xml.compile_all()
+    # Every schema is compiled before the first request (issue 10, defect 1): no request ever
+    # compiles one, and a schema that does not compile stops the start instead of a request.
+    xml.compile_all()
     factory = session_factory(engine)
     ggk_settings = wiring.ggk or GgkSettings()
     wall = SystemClock()  # envelope times and retries are real time, whatever "today" is pinned
@@ -293,12 +302,22 @@ CLI_GROUPS: tuple[cli.Group, ...] = (
 )
 
 
+def worker_app() -> FastAPI:
+    """The app of one worker process of `ijw serve --workers N` (uvicorn imports and calls
+    this in each worker; the settings come from the environment)."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    memory.limit_arenas()  # a fresh interpreter: the parent's malloc setting is not inherited
+    return create_app(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `ijw` console script."""
     root = cli.Root(
         create_app=lambda settings: create_app(settings),
         demo_loaders=DEMO_LOADERS,
         demo_extras=DEMO_EXTRAS,
+        worker_app="app.bootstrap:worker_app",
     )
     return cli.run(argv, root, CLI_GROUPS)
 

@@ -31,6 +31,18 @@ def _default_db() -> str:
     return os.environ.get("IJW_DATABASE_URL") or f"sqlite:///{state_dir() / 'ijw.sqlite'}"
 
 
+def _seconds(name: str, default: str) -> float:
+    """A number of seconds from the environment, 0 < value <= 600; ConfigError else."""
+    text = os.environ.get(name, default)
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
+    if not 0 < value <= 600:
+        raise ConfigError(f"{name} must be more than 0 and at most 600 seconds, not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Service settings; one instance per app."""
@@ -45,5 +57,8 @@ class Settings:
     xslt_version: str | None = field(default_factory=lambda: os.environ.get("IJW_XSLT_VERSION"))
     # DEBUG | INFO | WARNING | ERROR for the JSON logs on stderr.
     log_level: str = field(default_factory=lambda: os.environ.get("IJW_LOG_LEVEL", "INFO"))
+    # Seconds a write waits for its turn (SQLite's single writer, PostgreSQL's row locks) before
+    # it is answered 503 with Retry-After.
+    write_wait: float = field(default_factory=lambda: _seconds("IJW_WRITE_WAIT", "10"))
     # A fixed "today" (YYYY-MM-DD) for integration tests and demos; empty = the system date.
     fixed_today: str | None = field(default_factory=lambda: os.environ.get("IJW_TODAY") or None)

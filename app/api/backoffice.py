@@ -49,6 +49,7 @@ from app.backoffice.service import (
     StateName,
     woonplaats_deadline,
 )
+from app.db.base import read_session
 from app.exchange.channels import Hop, TransportLog
 from app.flows.allocations.planning import Content, Order
 from app.flows.allocations.store import Allocation
@@ -592,7 +593,7 @@ async def answer_request(
     if isinstance(result, Refusal):
         raise _refused(result)
     assert isinstance(result, Answered)
-    with svc.factory() as s:
+    with read_session(svc.factory) as s:
         verzoek = _request(s, result.request, svc.clock.today(), svc.transport)
     return Answered201(
         message_id=result.message_id,

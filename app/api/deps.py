@@ -15,10 +15,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.errors import ApiError
+from app.api.errors import ApiError, busy
 from app.backoffice.service import BackOffice
 from app.clock import Clock
 from app.config import Settings
+from app.db.base import Busy, read_session, transaction
 from app.exchange import parties
 from app.exchange.channels import NoTransportLog, TransportLog
 from app.exchange.intake import Intake
@@ -100,10 +101,18 @@ def _service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(_service)]
 
 
-def _session(svc: ServiceDep) -> Iterator[Session]:
-    """A session with one transaction for the request (commit on success)."""
-    with svc.factory() as s, s.begin():
-        yield s
+def _session(request: Request, svc: ServiceDep) -> Iterator[Session]:
+    """A session with one transaction for the request: read-only for GET (never waits for a
+    writer), else a unit of work that waits its turn to write (commit on success)."""
+    if request.method in ("GET", "HEAD"):
+        with read_session(svc.factory) as s:
+            yield s
+        return
+    try:
+        with transaction(svc.factory) as s:
+            yield s
+    except Busy as exc:
+        raise busy(exc) from exc
 
 
 SessionDep = Annotated[Session, Depends(_session)]
@@ -117,7 +126,7 @@ def _caller(
 ) -> Party:
     """The party named by the bearer token; 401 without a valid one."""
     token = credentials.credentials if credentials else None
-    with svc.factory() as s:
+    with read_session(svc.factory) as s:
         party = parties.authenticate(s, token)
         if party is None:
             raise ApiError(

@@ -23,10 +23,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import memory
+from app.db.base import Busy, is_busy
 from app.exchange.problems import MEDIA_TYPE, problem
 from app.metrics import LATENCY, REQUESTS
 
@@ -101,6 +103,11 @@ class ApiError(HTTPException):
         )
 
 
+def busy(exc: Busy) -> ApiError:
+    """503 for a write that did not get its turn in the bounded wait: retry later."""
+    return ApiError(503, "BUSY", str(exc), headers={"Retry-After": str(exc.retry_after)})
+
+
 def json_path(loc: Sequence[int | str]) -> str:
     """A pydantic error location as a JSON path: body fields bare (`toewijzingen[0].einddatum`),
     other parts prefixed (`query.year`, `path.message_id`, `header.authorization`)."""
@@ -147,10 +154,25 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     return _respond(problem(422, "INVALID_REQUEST", "the request is not valid", errors))
 
 
+async def _busy(request: Request, exc: Exception) -> JSONResponse:
+    # A write that did not get its turn in time: 503 with Retry-After, never a 500.
+    assert isinstance(exc, Busy)
+    return await _http_error(request, busy(exc))
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if not is_busy(exc):
+        raise exc  # a real fault: the request-id middleware logs it and answers 500
+    return await _http_error(request, busy(Busy(str(exc.orig), 1)))
+
+
 def install(app: FastAPI, max_body_bytes: int) -> None:
     """The error handlers, the body limit and the request-id/access-log middleware."""
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Busy, _busy)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
 

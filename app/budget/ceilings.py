@@ -838,9 +838,26 @@ def value_in(a: Allocation, book: ContractBook, period: Period) -> int:
     return sum(monthly_value(a, rate, period).values())
 
 
+def lock_region(session: Session, region_id: int) -> None:
+    """Serialise the ceiling checks of one region until the transaction ends.
+
+    A ceiling pools the allocations of every gemeente of its region, so the gemeente's own
+    party lock (held by every create) is not enough: two gemeenten could each check the same
+    remaining room and both book it.  The region row lock is taken after the party locks, in
+    every transaction that takes it, so the lock order stays acyclic.  SQLite serialises all
+    writers already.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Region.id).where(Region.id == region_id).with_for_update())
+
+
 def check_planned(session: Session, planned: list[Planned], today: date) -> list[CheckResult]:
     """Pre-create check on every path: hard ceilings refuse unless overridden, soft ones warn,
-    passing a threshold warns (with the figures)."""
+    passing a threshold warns (with the figures).
+
+    Runs in the transaction that sends the JW301 and holds the region's lock (`lock_region`)
+    until it commits, so the usage it reads is the usage the allocation is booked against.
+    """
     results: list[CheckResult] = []
     by_gemeente: dict[str, list[Allocation]] = defaultdict(list)
     for p in planned:
@@ -854,6 +871,8 @@ def check_planned(session: Session, planned: list[Planned], today: date) -> list
         scopes = [s for s in ceiling_scopes(session, ids, lo, hi) if gemeente in s.gemeenten]
         if not scopes:
             continue
+        for region_id in sorted({s.region.id for s in scopes}):
+            lock_region(session, region_id)  # before the usage is read
         overrides = {
             p.nummer: p
             for p in permits.open_permits(session, gemeente, [a.nummer for a in items])

@@ -38,6 +38,8 @@ class Root:
     create_app: Callable[[Settings], Any]  # -> the ASGI app (FastAPI)
     demo_loaders: Sequence[DemoLoader]
     demo_extras: Sequence[DemoExtra] = ()
+    # "module:function" that builds the app in a worker process (`ijw serve --workers N`)
+    worker_app: str = ""
 
 
 class Group(Protocol):

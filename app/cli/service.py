@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,12 @@ from app.cli.tls import server_options
 from app.clock import SystemClock, clock_for
 from app.config import Settings, state_dir
 from app.db.base import make_engine, session_factory, transaction
-from app.db.migrate import upgrade
+from app.db.migrate import ensure_current, upgrade
 from app.exchange import parties
 from app.ijw.catalogue import Role
 from app.logging import LEVELS, configure
 
+MAX_WORKERS = 64
 # (role, code, name, the environment variable the README's curl lines use)
 DEMO_PARTIES = [
     (Role.GEMEENTE, "0363", "Gemeente Amsterdam (demo)", "GEMEENTE_TOKEN"),
@@ -34,6 +36,16 @@ def demo_tokens_file() -> Path:
     """Where `ijw demo` keeps the demo tokens ($IJW_DEMO_TOKENS or <state dir>/demo-tokens.env),
     so the curl commands of a user survive a restart of `make run`."""
     return Path(os.environ.get("IJW_DEMO_TOKENS") or state_dir() / "demo-tokens.env")
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number between 1 and {MAX_WORKERS}") from None
+    if not 1 <= value <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"between 1 and {MAX_WORKERS}")
+    return value
 
 
 def _pinned(path: Path) -> dict[str, str]:
@@ -85,9 +97,38 @@ def register(sub: Any, root: Root) -> None:
         config = settings(args)
         configure(config.log_level)
         memory.limit_arenas()
-        app = root.create_app(config)
         http = tls.pop("http", ProblemH11Protocol)
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, http=http, **tls)
+        workers = getattr(args, "workers", 1)
+        if workers == 1:
+            app = root.create_app(config)
+            uvicorn.run(app, host=args.host, port=args.port, log_config=None, http=http, **tls)
+            return 0
+        if config.database_url.startswith("sqlite"):
+            return fail(
+                "--workers needs PostgreSQL (IJW_DATABASE_URL=postgresql+psycopg://...): SQLite "
+                "has one writer per database, so several processes would only wait for each "
+                "other; one process queues its writers itself (docs/deployment.md)"
+            )
+        engine = make_engine(config.database_url)
+        try:
+            ensure_current(engine)  # refuse here, once, rather than in every worker
+        finally:
+            engine.dispose()
+        # /metrics sums every worker through prometheus-client's multiprocess files.
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ijw-metrics-"))
+        # Each worker process builds its own app from the environment (settings() put
+        # --database-url there); uvicorn binds the socket once, shares it and restarts a
+        # worker that dies.
+        uvicorn.run(
+            root.worker_app,
+            factory=True,
+            workers=workers,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            http=http,
+            **tls,
+        )
         return 0
 
     def tls_settings(args: argparse.Namespace) -> dict[str, Any] | str:
@@ -174,6 +215,12 @@ def register(sub: Any, root: Root) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--log-level", choices=[x.lower() for x in LEVELS], help="(IJW_LOG_LEVEL)")
+    p.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes sharing the port (PostgreSQL only; default 1)",
+    )
     db_option(p)
     tls = p.add_argument_group("TLS (docs/ggk.md)")
     tls.add_argument("--tls-cert", help="server certificate (PEM); $IJW_TLS_CERT")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.exchange.flow import GEMEENTE_SENDS, Context
 from app.exchange.models import MessageRecord
@@ -21,21 +21,30 @@ HeaderFinding = tuple[str, str]
 HeaderRule = Callable[[Context], list[HeaderFinding]]
 
 
+_TR056 = select(MessageRecord.id).where(
+    MessageRecord.message_type == bindparam("kind"),
+    MessageRecord.sender == bindparam("sender"),
+    MessageRecord.identificatie == bindparam("ident"),
+    MessageRecord.direction == "in",
+    MessageRecord.verdict != "refused",  # refused at level 1 = never received
+    MessageRecord.id != bindparam("own"),
+)
+# our own outbound: only messages that actually left count (a refused draft did not)
+_TR056_SENT = _TR056.where(MessageRecord.verdict == "sent").limit(1)
+_TR056 = _TR056.limit(1)
+
+
 def tr056_identificatie_unique(ctx: Context) -> list[HeaderFinding]:
     """TR056 (9056): Identificatie not used before by this sender for this message type."""
     msg = ctx.message
-    query = select(MessageRecord.id).where(
-        MessageRecord.message_type == msg.name,
-        MessageRecord.sender == msg.sender,
-        MessageRecord.identificatie == msg.identificatie,
-        MessageRecord.direction == "in",
-        MessageRecord.verdict != "refused",  # refused at level 1 = never received
-        MessageRecord.id != ctx.record.id,
-    )
-    if msg.name in GEMEENTE_SENDS:
-        # our own outbound: only messages that actually left count (a refused draft did not)
-        query = query.where(MessageRecord.verdict == "sent")
-    used = ctx.session.scalar(query.limit(1))
+    query = _TR056_SENT if msg.name in GEMEENTE_SENDS else _TR056
+    params = {
+        "kind": msg.name,
+        "sender": msg.sender,
+        "ident": msg.identificatie,
+        "own": ctx.record.id,
+    }
+    used = ctx.session.scalar(query, params)
     loc = msg.header.loc("BerichtIdentificatie", "Identificatie")
     return [("TR056", loc)] if used is not None else []
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -96,6 +96,8 @@ class Posted:
     digest: str
     message: model.Message | None
     rejection: xml.Rejection | None
+    # the level-2 findings (pure: they need no database, so they run before any lock)
+    findings: list[dict[str, Any]] = field(default_factory=list)
 
 
 # Level-1 refusals: kind -> (HTTP status, channel code) (spec §3a; GGK/VECOZO code lists).
@@ -139,14 +141,17 @@ class Intake:
 
     @staticmethod
     def read(data: bytes) -> Posted:
-        """Level 1 (parse, identify, XSD) of posted bytes, outside any transaction."""
+        """Level 1 (parse, identify, XSD) and level 2 of posted bytes, outside any transaction:
+        the party locks of `process` are then held only for the work that needs the database."""
         try:
-            info, tree = xml.read(data)
-            message = model.to_model(tree, info)
-            del tree  # the message keeps it until the level-2 rules ran (TR358 reads raw text)
+            # A large declaration is read incrementally (no full tree next to its model); the
+            # message keeps what is left of the tree until level 2 ran (TR358 reads raw text).
+            message = model.read(data)
+            findings = [f.as_dict() for f in engine.check(message)]
+            message.tree = None  # free the source tree: the rest works on the parsed model
         except xml.Rejection as exc:
             return Posted(data, log.sha256(data), None, exc)
-        return Posted(data, log.sha256(data), message, None)
+        return Posted(data, log.sha256(data), message, None, findings)
 
     def process(
         self, session: Session, caller_id: int, posted: Posted, arrival: Arrival | None = None
@@ -159,14 +164,20 @@ class Intake:
             posted.message,
             posted.rejection,
         )
-        caller = session.get(Party, caller_id)
-        assert caller is not None
-        counterpart = self._counterpart(session, caller, message)
-        parties.lock(session, [caller, counterpart])
+        caller, counterpart = parties.load_locked(
+            session, caller_id, self._counterpart_code(message)
+        )
         previous = log.previous_answered(session, caller, digest)
         if previous is not None:
             _log.info("resend answered from the log", extra={"message_id": previous.id})
-            return Answer.of(previous, resend=True)
+            body = log.stored_answer(session, previous)
+            return Answer(
+                previous.status_code,
+                previous.response_media_type,
+                body,
+                previous.id,
+                resend=True,
+            )
         if rejection is not None or message is None:
             assert rejection is not None
             return self._refuse_level1(session, caller, data, digest, rejection)
@@ -193,8 +204,7 @@ class Intake:
             self.settings,
             arrival=arrival,
         )
-        findings = [f.as_dict() for f in engine.check(message)]
-        message.tree = None  # free the source tree: the rest works on the parsed model
+        findings = posted.findings
         name = message.name
         if name in HEEN_WITH_RETOUR:
             return self._heen(ctx, findings)
@@ -207,14 +217,14 @@ class Intake:
 
     # -- level 1 and authorisation -----------------------------------------------------------
     @staticmethod
-    def _counterpart(
-        session: Session, caller: Party, message: model.Message | None
-    ) -> Party | None:
+    def _counterpart_code(message: model.Message | None) -> str | None:
+        """The other party the header names (the Afzender of a JW302/JW320, else the
+        Ontvanger); None when the message did not parse."""
         if message is None:
             return None
         header = message.header
         other = header["Afzender"] if message.name in PROVIDER_RETOURS else header["Ontvanger"]
-        return parties.by_code(session, other)
+        return str(other) if other else None
 
     @staticmethod
     def _authorise(
@@ -364,26 +374,41 @@ class Intake:
             now=ctx.now,
         )
         identificatie = f"R{out.id}"  # the answer is named after its own log row
-        root = render.build_tree(answer_type, build(identificatie))
+        # Written as text (a JW325 may list all 26,000 prestaties of a declaration: no tree).
+        data = build(identificatie)
+        body = render.write(answer_type, data)
+        # The message is judged, stored and answered: its model and the decision's references
+        # into it can go before the answer is read back (never two models of a large message).
+        ctx.message.release()
+        if isinstance(decision, DeclarationDecision):
+            decision.prestaties.clear()
+            decision.clients.clear()
+        else:
+            decision.errors.clear()
+            decision.not_assessed.clear()
         # Our own answer must never fail its schema or carry a level-2 error (e.g. TR342 on a
-        # JW325): that would be a bug, so it is checked on the built tree before it leaves.
+        # JW325): that would be a bug.  The bytes that leave are validated against the XSD and
+        # the level-2 rules run on the model of what was written (model.from_data: the model a
+        # reader of these bytes gets, without parsing them back).
         info = CATALOGUE[answer_type]
-        tree = root.getroottree()
-        xml.validate(tree, info)
-        own = engine.check(model.to_model(tree, info))
+        model.validate_written(body, info)
+        answer = model.from_data(info, data)
+        del data
+        own = engine.check(answer)
         if own:
             raise RuntimeError(f"built {answer_type} fails its own rules: {own}")
-        codes = [e.text or "" for e in root.iter(f"{{{info.namespace}}}RetourCode")]
+        codes = retour.codes_in(answer.root)
+        del answer
         for code in codes:
             RETOUR_CODES.labels(answer_type, code).inc()
-        body = render.serialize(root)
-        del root, tree
         out.raw, out.sha256, out.size = body, log.sha256(body), len(body)
         out.identificatie, out.dagtekening = identificatie, ctx.today
         out.retour_codes = codes
         rec = ctx.record
         rec.retour_codes, rec.findings = codes, decision.findings
-        log.complete(rec, verdict=verdict, status=200, media_type=log.XML, body=body)
+        # The answer is stored once, as the JW325/retour's own row (a resend reads it there):
+        # a second 29 MB copy in the same commit cost as much memory as the whole model.
+        log.complete(rec, verdict=verdict, status=200, media_type=log.XML, body=log.IN_ANSWER)
         rec.answer_id = out.id
         # To the sender (its feed by default: it can fetch the retour after a timeout).
         self.dispatcher.dispatch(ctx, ctx.caller, out)
@@ -398,7 +423,7 @@ class Intake:
                 "party": ctx.caller.code,
             },
         )
-        return Answer.of(rec)
+        return Answer(200, log.XML, body, rec.id)
 
     def _provider_retour(self, ctx: Context, findings: list[dict[str, Any]]) -> Answer:
         if findings:

@@ -10,7 +10,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.exchange import problems
@@ -101,10 +101,16 @@ def answer(
     return record
 
 
+IN_ANSWER = b""
+"""The response body of a message answered with a retour or JW325 we built: that answer's own
+row (`answer_id`) holds the bytes, so a large JW325 is stored once."""
+
+
 def complete(
     record: MessageRecord, *, verdict: str, status: int, media_type: str, body: bytes
 ) -> None:
-    """Store the verdict and the answer a resend will get back byte for byte."""
+    """Store the verdict and the answer a resend will get back byte for byte (`IN_ANSWER`:
+    the bytes of the answer row)."""
     MESSAGES.labels(record.message_type or "unknown", verdict).inc()
     record.verdict, record.status_code = verdict, status
     record.response_media_type, record.response_body = media_type, body
@@ -119,6 +125,16 @@ def undelivered(record: MessageRecord) -> None:
     """A message we sent that its only channel reports lost (e.g. a Fo01 from the GGk chain): it
     never reached the addressee, so no retour is linked to it and nobody chases one."""
     record.verdict = "undelivered"
+
+
+def stored_answer(session: Session, record: MessageRecord) -> bytes:
+    """The body we answered `record` with, byte for byte."""
+    body = record.response_body
+    if body == IN_ANSWER and record.answer_id is not None and record.response_media_type == XML:
+        answer = session.get(MessageRecord, record.answer_id)
+        assert answer is not None
+        return answer.raw
+    return body
 
 
 def refused(
@@ -159,17 +175,22 @@ def previous_answered(session: Session, caller: Party, digest: str) -> MessageRe
     A message refused at transport level (level 1, authorisation) counts as never sent (spec
     §3a), so its resend is judged again: only answered messages are replayed.
     """
-    return session.scalar(
-        select(MessageRecord)
-        .where(
-            MessageRecord.from_party_id == caller.id,
-            MessageRecord.sha256 == digest,
-            MessageRecord.direction == "in",
-            MessageRecord.verdict != "refused",
-        )
-        .order_by(MessageRecord.id.desc())
-        .limit(1)
+    # The id first: nearly every message is new, and then no row is loaded at all.
+    found = session.scalar(_RESEND, {"party": caller.id, "digest": digest})
+    return session.get(MessageRecord, found) if found is not None else None
+
+
+_RESEND = (
+    select(MessageRecord.id)
+    .where(
+        MessageRecord.from_party_id == bindparam("party"),
+        MessageRecord.sha256 == bindparam("digest"),
+        MessageRecord.direction == "in",
+        MessageRecord.verdict != "refused",
     )
+    .order_by(MessageRecord.id.desc())
+    .limit(1)
+)
 
 
 def identificatie_used(session: Session, sender: str, kind: str, identificatie: str) -> bool:

@@ -66,7 +66,9 @@ class MessageRecord(Base):
     verdict: Mapped[str] = mapped_column(String(24))
     retour_codes: Mapped[list[str]] = mapped_column(JSON, default=list)  # header-level codes
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    # What we answered over HTTP (status, media type, body) so a resend gets the same answer.
+    # What we answered over HTTP (status, media type, body) so a resend gets the same answer;
+    # an answer we built (retour, JW325) is not repeated here: it is the answer row's raw
+    # (exchange.log.stored_answer).
     status_code: Mapped[int] = mapped_column(Integer)
     response_media_type: Mapped[str] = mapped_column(String(40), default="application/json")
     response_body: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))

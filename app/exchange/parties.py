@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -89,13 +89,23 @@ def all_parties(session: Session) -> list[Party]:
     return list(session.scalars(select(Party).order_by(Party.role, Party.code)))
 
 
+# Statements on the path of every request are built once: building and cache-keying a select
+# costs more CPU than running it (about 0.2 ms against 0.07 ms, measured on SQLite).
+_BY_TOKEN = select(Party).where(Party.token_hash == bindparam("hash"), Party.revoked_at.is_(None))
+_BY_ID = select(Party).where(Party.id == bindparam("id"))
+_BY_ID_OR_CODE = select(Party).where(
+    or_(Party.id == bindparam("id"), Party.code == bindparam("code"))
+)
+
+
+_LOCKING = {q: q.order_by(Party.id).with_for_update() for q in (_BY_ID, _BY_ID_OR_CODE)}
+
+
 def authenticate(session: Session, token: str | None) -> Party | None:
     """The party a bearer token belongs to, or None."""
     if not token:
         return None
-    return session.scalar(
-        select(Party).where(Party.token_hash == token_hash(token), Party.revoked_at.is_(None))
-    )
+    return session.scalar(_BY_TOKEN, {"hash": token_hash(token)})
 
 
 def by_code(session: Session, code: str | None) -> Party | None:
@@ -103,6 +113,20 @@ def by_code(session: Session, code: str | None) -> Party | None:
     if not code:
         return None
     return session.scalar(select(Party).where(Party.code == code))
+
+
+def load_locked(
+    session: Session, party_id: int, other_code: str | None
+) -> tuple[Party, Party | None]:
+    """A party and (by code) its counterpart, read and row-locked in one statement (id order,
+    as `lock`): the intake's first step, so the message's work is serialised from the start."""
+    query = _BY_ID_OR_CODE if other_code else _BY_ID
+    if session.get_bind().dialect.name != "sqlite":
+        query = _LOCKING[query]
+    found = {p.id: p for p in session.scalars(query, {"id": party_id, "code": other_code})}
+    party = found.pop(party_id)
+    other = next((p for p in found.values() if p.code == other_code), None)
+    return party, other
 
 
 def lock(session: Session, parties: Iterable[Party | None]) -> None:

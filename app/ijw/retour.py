@@ -193,10 +193,22 @@ class DeclarationDecision:
         )
 
 
-def _prestatie_copy(prestatie: Node, codes: list[str]) -> dict[str, Any]:
-    # An exact copy of the JW323 prestatie (TR366/TR367) plus its codes.  Shallow: the renderer
-    # only reads the nested nodes, and a JW325 may list all 26,000 prestaties of a declaration.
-    return {**prestatie, "RetourCodes": {"RetourCode": codes}}
+def _prestatie_copy(prestatie: Node, codes: list[str]) -> Node:
+    # An exact copy of the JW323 prestatie (TR366/TR367) plus its codes, built as the JW325's
+    # own detached node (model.from_data adopts it as it is: a JW325 may list all 26,000
+    # prestaties of a declaration).  Nested classes are copied too, so nothing of the JW323's
+    # model is referenced from the answer.
+    copy = Node("Prestatie", None, 0)
+    for name, value in prestatie.items():
+        if type(value) is Node:
+            inner = Node(name, copy, 0)
+            inner.update(value)
+            value = inner
+        copy[name] = value
+    codes_node = Node("RetourCodes", copy, 0)
+    codes_node["RetourCode"] = codes
+    copy["RetourCodes"] = codes_node
+    return copy
 
 
 def build_declaration_answer(

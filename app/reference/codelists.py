@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.exchange.flow import Context
@@ -117,13 +117,27 @@ def current_list(session: Session) -> list[GemeenteCode]:
     return [GemeenteCode(r.code, r.name, r.valid_from, r.valid_to) for r in rows]
 
 
+# The code's rows and, in the same statement, whether the table holds any row at all (one round
+# trip on the path of every message: TR378 runs on each).
+_LOOKUP = select(
+    GemeenteCodeRow.code,
+    GemeenteCodeRow.name,
+    GemeenteCodeRow.valid_from,
+    GemeenteCodeRow.valid_to,
+).where(
+    or_(
+        GemeenteCodeRow.code == bindparam("code"),
+        GemeenteCodeRow.id == select(func.min(GemeenteCodeRow.id)).scalar_subquery(),
+    )
+)
+
+
 def lookup(session: Session, code: str) -> list[GemeenteCode]:
     """Every period of one code in the list in use."""
-    rows = session.scalars(select(GemeenteCodeRow).where(GemeenteCodeRow.code == code)).all()
+    rows = session.execute(_LOOKUP, {"code": code}).all()
     if rows:
-        return [GemeenteCode(r.code, r.name, r.valid_from, r.valid_to) for r in rows]
-    if session.scalar(select(GemeenteCodeRow.id).limit(1)) is not None:
-        return []  # a filled table is authoritative: the code is not in it
+        # a filled table is authoritative: without a row for the code, the code is not in it
+        return [GemeenteCode(*r) for r in rows if r.code == code]
     return [g for g in shipped_list() if g.code == code]
 
 

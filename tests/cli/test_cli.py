@@ -103,6 +103,8 @@ def test_validate_reports_level2_findings(tmp_path, capsys):
             "cannot use the database",
         ),
         ({"IJW_LOG_LEVEL": "LOUD"}, ["party", "list"], "IJW_LOG_LEVEL"),
+        ({"IJW_WRITE_WAIT": "soon"}, ["party", "list"], "IJW_WRITE_WAIT"),
+        ({"IJW_WRITE_WAIT": "0"}, ["party", "list"], "IJW_WRITE_WAIT"),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(monkeypatch, capsys, env, argv, says):
@@ -163,3 +165,10 @@ def test_examples_are_valid_messages(kind, capsysbinary):
     assert main(["example", kind]) == 0
     result = validate_bytes(capsysbinary.readouterr().out)
     assert result["message_type"] == kind and result["xsd_valid"] and result["findings"] == []
+
+
+def test_serve_with_workers_needs_postgresql(db_url, capsys):
+    assert main(["serve", "--workers", "2"]) == 2
+    assert "--workers needs PostgreSQL" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["serve", "--workers", "0"])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.flows.allocations import store as allocations
@@ -109,10 +109,20 @@ def _answer(a: RequestAnswerRow) -> Answer:
 # -- queries ---------------------------------------------------------------------------------
 
 
+# Built once: these run on every JW315/JW317 (building a select costs more than running it).
+_BY_REFERENCE = select(RequestRow).where(
+    RequestRow.aanbieder == bindparam("agb"), RequestRow.referentie == bindparam("ref")
+)
+_PENDING = select(RequestRow).where(
+    RequestRow.gemeente == bindparam("gemeente"),
+    RequestRow.aanbieder == bindparam("agb"),
+    RequestRow.bsn == bindparam("bsn"),
+    RequestRow.status.in_(OPEN_STATES),
+)
+
+
 def _row_by_reference(session: Session, agb: str, referentie: str) -> RequestRow | None:
-    return session.scalar(
-        select(RequestRow).where(RequestRow.aanbieder == agb, RequestRow.referentie == referentie)
-    )
+    return session.scalar(_BY_REFERENCE, {"agb": agb, "ref": referentie})
 
 
 def request_by_reference(session: Session, agb: str, referentie: str) -> Request | None:
@@ -185,14 +195,7 @@ def requests_received(
 
 def pending_for_client(session: Session, gemeente: str, agb: str, bsn: str) -> list[Request]:
     """TR374: requests of this provider for this client that still await a final answer."""
-    rows = session.scalars(
-        select(RequestRow).where(
-            RequestRow.gemeente == gemeente,
-            RequestRow.aanbieder == agb,
-            RequestRow.bsn == bsn,
-            RequestRow.status.in_(OPEN_STATES),
-        )
-    )
+    rows = session.scalars(_PENDING, {"gemeente": gemeente, "agb": agb, "bsn": bsn})
     return [_view(r) for r in rows]
 
 
