@@ -148,15 +148,20 @@ class GgkDispatcher:
         self.settings = settings
 
     def dispatch(self, ctx: Context, to: Party, record: MessageRecord) -> None:
-        choice = store.channel_of(ctx.session, to.id, self.settings.default_channel)
         arrival = (
             ctx.arrival if ctx.arrival is not None and ctx.arrival.channel == CHANNEL else None
         )
         reply = record.id != ctx.record.id  # a retour/JW325 we built on ctx.record
         if reply:
+            # A reply goes back the way the message came; only one that came by GGk asks the
+            # party's choice (nearly every message is posted: no query for them).
             via_ggk = arrival is not None
-            via_feed = arrival is None or choice != CHANNEL
+            via_feed = (
+                arrival is None
+                or store.channel_of(ctx.session, to.id, self.settings.default_channel) != CHANNEL
+            )
         else:
+            choice = store.channel_of(ctx.session, to.id, self.settings.default_channel)
             via_ggk = choice in (CHANNEL, "both")
             via_feed = choice in ("feed", "both")
         if via_feed:

@@ -20,7 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.ijw.catalogue.xsd_model import SIMPLE_TYPES
@@ -91,14 +91,26 @@ class Catalogue:
         return max(rows, key=lambda r: r.valid_from) if rows else None
 
 
+# Statements on the path of every message are built once: building and cache-keying a select
+# costs more CPU than running it.
+_ACTIVE_REGION_IDS = (
+    select(RegionMember.region_id)
+    .where(RegionMember.gemeente == bindparam("gemeente"), RegionMember.status == "active")
+    .order_by(RegionMember.region_id)
+)
+_REGIONS = select(Region).where(Region.id.in_(bindparam("ids", expanding=True))).order_by(Region.id)
+_HAS_PRODUCTS = (
+    select(Product.id).where(Product.region_id.in_(bindparam("ids", expanding=True))).limit(1)
+)
+_PRODUCT_ROWS = select(Product).where(
+    Product.region_id.in_(bindparam("ids", expanding=True)),
+    Product.code == bindparam("code"),
+    Product.categorie == bindparam("categorie"),
+)
+
+
 def _active_region_ids(session: Session, gemeente: str) -> list[int]:
-    return list(
-        session.scalars(
-            select(RegionMember.region_id)
-            .where(RegionMember.gemeente == gemeente, RegionMember.status == "active")
-            .order_by(RegionMember.region_id)
-        )
-    )
+    return list(session.scalars(_ACTIVE_REGION_IDS, {"gemeente": gemeente}))
 
 
 def regions_of(session: Session, gemeente: str) -> list[Region]:
@@ -106,7 +118,7 @@ def regions_of(session: Session, gemeente: str) -> list[Region]:
     ids = _active_region_ids(session, gemeente)
     if not ids:
         return []
-    return list(session.scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.id)))
+    return list(session.scalars(_REGIONS, {"ids": ids}))
 
 
 def region_of(session: Session, gemeente: str) -> Region | None:
@@ -155,18 +167,11 @@ def product_known(
     if categorie not in NATIONAL_CATEGORIES:
         return False
     ids = _active_region_ids(session, gemeente)
-    if (
-        not ids
-        or session.scalar(select(Product.id).where(Product.region_id.in_(ids)).limit(1)) is None
-    ):
+    if not ids or session.scalar(_HAS_PRODUCTS, {"ids": ids}) is None:
         return code is None or national_code_fits(categorie, code)
     if code is None:
         return True
-    rows = session.scalars(
-        select(Product).where(
-            Product.region_id.in_(ids), Product.code == code, Product.categorie == categorie
-        )
-    )
+    rows = session.scalars(_PRODUCT_ROWS, {"ids": ids, "code": code, "categorie": categorie})
     return any(r.valid_from <= on and (r.valid_to is None or on <= r.valid_to) for r in rows)
 
 

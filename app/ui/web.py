@@ -3,12 +3,13 @@ pages and the security headers.  `app.bootstrap.create_app` calls `mount` once."
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.ui import (
     berichten,
@@ -39,6 +40,35 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'; object-src 'none'"
 )
+
+
+class UiHeaders:
+    """The security headers of the web pages (and no-store on every page that is not a static
+    asset).  Plain ASGI: the API's requests pass through untouched, at no cost."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "") if scope["type"] == "http" else ""
+        if not path.startswith("/ui"):
+            await self.app(scope, receive, send)
+            return
+        static = path.startswith("/ui/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+                if not static:
+                    # pages show personal data: never from a shared cache or the back button
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -89,15 +119,4 @@ def mount(app: FastAPI, ctx: UiContext) -> None:
     async def _not_found(request: Request, exc: Exception) -> Response:
         return page(request, "error.html", None, status=404, title="Niet gevonden", text=str(exc))
 
-    @app.middleware("http")
-    async def _headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith("/ui"):
-            for name, value in HEADERS.items():
-                response.headers.setdefault(name, value)
-            if not request.url.path.startswith("/ui/static/"):
-                # pages show personal data: never from a shared cache or the back button
-                response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(UiHeaders)
