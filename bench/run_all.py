@@ -45,6 +45,8 @@ def main() -> int:
         ],
         ["steering_bench.py", *pg, *(["--sizes", "200,1000", "--runs", "2"] if args.quick else [])],
         ["http_bench.py", *pg, *(["--quick"] if args.quick else [])],
+        # the scale-out over several provider/gemeente pairs (one pair is serialised on purpose)
+        ["http_bench.py", "--pairs", "8", *pg, *(["--quick"] if args.quick else [])],
     ]
     status = 0
     env = {k: v for k, v in os.environ.items() if k != "IJW_TEST_POSTGRES_URL"}

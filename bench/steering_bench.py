@@ -109,36 +109,17 @@ def _seed(url: str, n: int) -> None:
     from sqlalchemy import insert, text
 
     from app.db.base import make_engine, session_factory, transaction
-    from app.exchange.models import MessageRecord
     from app.flows.allocations.models import AllocationRow, AllocationVersionRow
     from app.flows.declarations.models import Declaration, PrestatieLine
     from app.reference.contracts import import_document
     from testkit.messages import bsn
+    from testkit.store import seed_message
 
     engine = make_engine(url)
     now = datetime(2026, 1, 5, tzinfo=UTC)
     with transaction(session_factory(engine)) as s:
         import_document(s, _document())
-        msg = MessageRecord(
-            direction="in",
-            message_type="JW301",
-            sender=G1,
-            receiver=PROVIDERS[0],
-            identificatie="BENCH",
-            dagtekening=now.date(),
-            sha256="bench",
-            size=0,
-            raw=b"",
-            received_at=now,
-            verdict="sent",
-            retour_codes=[],
-            findings=[],
-            status_code=200,
-            response_media_type="application/json",
-            response_body=b"",
-        )
-        s.add(msg)
-        s.flush()
+        msg = seed_message(s, G1, PROVIDERS[0], "BENCH", "bench", now)
         decl = Declaration(
             message_id=msg.id,
             gemeente=G1,

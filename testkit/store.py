@@ -9,11 +9,39 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.orm import Session
 
 from app.db.base import session_factory, transaction
 from app.exchange.models import MessageRecord
 from app.flows.allocations.models import AllocationRow, AllocationVersionRow
 from testkit.samples import Allocation
+
+
+def seed_message(
+    session: Session, gemeente: str, aanbieder: str, identificatie: str, digest: str, now: datetime
+) -> MessageRecord:
+    """A logged JW301 the gemeente sent (the message seeded state hangs on), flushed."""
+    msg = MessageRecord(
+        direction="in",
+        message_type="JW301",
+        sender=gemeente,
+        receiver=aanbieder,
+        identificatie=identificatie,
+        dagtekening=now.date(),
+        sha256=digest,
+        size=0,
+        raw=b"",
+        received_at=now,
+        verdict="sent",
+        retour_codes=[],
+        findings=[],
+        status_code=200,
+        response_media_type="application/json",
+        response_body=b"",
+    )
+    session.add(msg)
+    session.flush()
+    return msg
 
 
 def rows_of(allocations: Iterable[Allocation]) -> list[dict[str, Any]]:
@@ -46,26 +74,7 @@ def seed_allocations(
     frequentie; dates as dates or ISO strings).  Returns how many were stored."""
     now = datetime(2026, 1, 5, tzinfo=UTC)
     with transaction(session_factory(engine)) as s:
-        msg = MessageRecord(
-            direction="in",
-            message_type="JW301",
-            sender=gemeente,
-            receiver=aanbieder,
-            identificatie="SEED",
-            dagtekening=now.date(),
-            sha256=f"seed-{gemeente}-{aanbieder}",
-            size=0,
-            raw=b"",
-            received_at=now,
-            verdict="sent",
-            retour_codes=[],
-            findings=[],
-            status_code=200,
-            response_media_type="application/json",
-            response_body=b"",
-        )
-        s.add(msg)
-        s.flush()
+        msg = seed_message(s, gemeente, aanbieder, "SEED", f"seed-{gemeente}-{aanbieder}", now)
         first = int(s.scalar(select(func.coalesce(func.max(AllocationRow.id), 0))) or 0) + 1
         first_version = (
             int(s.scalar(select(func.coalesce(func.max(AllocationVersionRow.id), 0))) or 0) + 1

@@ -15,6 +15,7 @@ from app import memory
 from app.cli.main import Root, db_option, fail, migrated_factory, safe_url, settings
 from app.cli.protocol import ProblemH11Protocol
 from app.cli.tls import server_options
+from app.cli.workers import WorkerSpec, free_to_bind, supervise
 from app.clock import SystemClock, clock_for
 from app.config import Settings, state_dir
 from app.db.base import make_engine, session_factory, transaction
@@ -116,20 +117,13 @@ def register(sub: Any, root: Root) -> None:
             engine.dispose()
         # /metrics sums every worker through prometheus-client's multiprocess files.
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="ijw-metrics-"))
+        busy = free_to_bind(args.host, args.port)
+        if busy is not None:
+            return fail(busy)
         # Each worker process builds its own app from the environment (settings() put
-        # --database-url there); uvicorn binds the socket once, shares it and restarts a
-        # worker that dies.
-        uvicorn.run(
-            root.worker_app,
-            factory=True,
-            workers=workers,
-            host=args.host,
-            port=args.port,
-            log_config=None,
-            http=http,
-            **tls,
-        )
-        return 0
+        # --database-url there) and listens on its own socket (app/cli/workers.py).
+        spec = WorkerSpec(root.worker_app, args.host, args.port, {"http": http, **tls})
+        return supervise(spec, workers)
 
     def tls_settings(args: argparse.Namespace) -> dict[str, Any] | str:
         """uvicorn's TLS options; the app learns of client certificates from the environment

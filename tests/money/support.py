@@ -10,12 +10,12 @@ from lxml import etree
 from sqlalchemy import Engine
 
 from app.db.base import session_factory, transaction
-from app.exchange.models import MessageRecord
 from app.flows.allocations.models import AllocationRow, AllocationVersionRow
 from app.ijw.render import render
 from app.reference.contract_doc import upgrade_v1
 from app.reference.contracts import import_document
 from testkit import messages as m
+from testkit.store import seed_message
 
 GEMEENTE, AGB, OTHER_AGB = "0363", "12345678", "87654321"
 NS325 = "{http://www.istandaarden.nl/ijw/3_2/jw325/schema}"
@@ -51,26 +51,7 @@ def seed_allocation(
     """An accepted allocation in the flows store, as if a JW301 and its JW302 had passed."""
     now = datetime(2025, 12, 1, tzinfo=UTC)
     with transaction(session_factory(engine)) as s:
-        msg = MessageRecord(
-            direction="in",
-            message_type="JW301",
-            sender=gemeente,
-            receiver=aanbieder,
-            identificatie=f"A{nummer}",
-            dagtekening=date(2025, 12, 1),
-            sha256=f"seed{nummer}",
-            size=0,
-            raw=b"",
-            received_at=now,
-            verdict="sent",
-            retour_codes=[],
-            findings=[],
-            status_code=200,
-            response_media_type="application/json",
-            response_body=b"",
-        )
-        s.add(msg)
-        s.flush()
+        msg = seed_message(s, gemeente, aanbieder, f"A{nummer}", f"seed{nummer}", now)
         row = AllocationRow(
             gemeente=gemeente, nummer=nummer, bsn=bsn, aanbieder=aanbieder, created_at=now
         )
