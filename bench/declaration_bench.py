@@ -198,7 +198,6 @@ def run_backend(
     """
     import httpx
     from lxml import etree
-    from sqlalchemy import text
 
     from app.clock import FixedClock
     from app.db.base import make_engine, session_factory, transaction
@@ -207,11 +206,9 @@ def run_backend(
     from app.ijw.catalogue import Role
 
     if url.startswith("postgresql"):
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        from testkit.store import wipe
+
+        wipe(url)
     upgrade(url)
     engine = make_engine(url)
     clock = FixedClock(date.fromisoformat(TODAY))

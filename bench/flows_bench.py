@@ -192,15 +192,9 @@ def main() -> int:
         total = time.perf_counter() - t0
         report(f"SQLite, {args.clients} clients x 7 messages in {total:.1f} s", sqlite)
     if args.postgres:
-        from sqlalchemy import text
+        from testkit.store import wipe
 
-        from app.db.base import make_engine
-
-        engine = make_engine(args.postgres)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        wipe(args.postgres)
         t0 = time.perf_counter()
         pg = run(args.postgres, args.clients)
         total = time.perf_counter() - t0

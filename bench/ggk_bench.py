@@ -34,19 +34,15 @@ TODAY = date(2026, 6, 15)
 
 
 def _fresh(url: str) -> None:
-    from sqlalchemy import text
 
-    from app.db.base import make_engine
     from app.db.migrate import upgrade
 
     if url.startswith("sqlite"):
         Path(url.split("///", 1)[1]).unlink(missing_ok=True)
     if url.startswith("postgresql"):
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        from testkit.store import wipe
+
+        wipe(url)
     upgrade(url)
 
 

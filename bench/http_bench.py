@@ -189,7 +189,6 @@ def _free_port() -> int:
 def prepare(url: str, pairs: int = 1) -> list[tuple[str, str, str]]:
     """A fresh, migrated database with `pairs` gemeenten and providers: (token, agb, gemeente)
     per pair."""
-    from sqlalchemy import text
 
     from app.clock import SystemClock
     from app.db.base import make_engine, session_factory, transaction
@@ -198,11 +197,9 @@ def prepare(url: str, pairs: int = 1) -> list[tuple[str, str, str]]:
     from app.ijw.catalogue import Role
 
     if url.startswith("postgresql"):
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        from testkit.store import wipe
+
+        wipe(url)
     upgrade(url)
     from app.reference.codelists import shipped_list
 

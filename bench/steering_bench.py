@@ -286,15 +286,10 @@ def measure(url: str, n: int, runs: int) -> dict[str, float]:
 
 
 def _wipe_postgres(url: str) -> None:
-    from sqlalchemy import text
 
-    from app.db.base import make_engine
+    from testkit.store import wipe
 
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+    wipe(url)
 
 
 def main() -> int:

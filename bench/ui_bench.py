@@ -17,15 +17,16 @@ import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
 
 from app.bootstrap import DEMO_LOADERS, create_app, demo_web
 from app.cli.main import Root
 from app.cli.service import load_demo
 from app.config import Settings
-from app.db.base import make_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # testkit, from the checkout
 
 TARGET_MS = 300
 TODAY = "2026-06-15"
@@ -89,11 +90,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         results["sqlite"] = measure(f"sqlite:///{tmp}/bench.sqlite", args.rounds)
     if args.postgres:
-        engine = make_engine(args.postgres)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        from testkit.store import wipe
+
+        wipe(args.postgres)
         results["postgresql"] = measure(args.postgres, args.rounds)
     names = list(results)
     head = "".join(f"{n + ' median':>18}{'max':>8}{'/300':>6}" for n in names)

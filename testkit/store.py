@@ -11,10 +11,21 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from app.db.base import session_factory, transaction
+from app.db.base import make_engine, session_factory, transaction
 from app.exchange.models import MessageRecord
 from app.flows.allocations.models import AllocationRow, AllocationVersionRow
 from testkit.samples import Allocation
+
+
+def wipe(url: str) -> None:
+    """Empty a scratch PostgreSQL database (schema public dropped and made anew: everything in
+    it is lost); nothing for other databases."""
+    if url.startswith("postgresql"):
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
 
 
 def seed_message(

@@ -45,6 +45,7 @@ from datetime import date  # noqa: E402
 from sqlalchemy import Engine, text  # noqa: E402
 
 from app.db.base import Base, make_engine  # noqa: E402
+from testkit.store import wipe  # noqa: E402
 
 POSTGRES_ENV = "IJW_TEST_POSTGRES_URL"
 _migrated: dict[str, Engine] = {}
@@ -64,11 +65,7 @@ def _engine_for(backend: str, tmp_root: Path) -> Engine:
             pytest.skip(
                 f"PostgreSQL tests need {POSTGRES_ENV} (CI sets it; .ci/run starts a server)"
             )
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        wipe(url)
     upgrade(url)
     _migrated[backend] = make_engine(url)
     return _migrated[backend]
