@@ -185,9 +185,6 @@ def build_service(settings: Settings, clock: Clock, wiring: Wiring) -> tuple[Ser
     # Every schema is compiled before the first request: no request ever compiles one, and a
     # schema that does not compile stops the start instead of failing a request.
     xml.compile_all()
-    # Every schema is compiled before the first request (issue 10, defect 1): no request ever
-    # compiles one, and a schema that does not compile stops the start instead of a request.
-    xml.compile_all()
     factory = session_factory(engine)
     ggk_settings = wiring.ggk or GgkSettings()
     wall = SystemClock()  # envelope times and retries are real time, whatever "today" is pinned

@@ -22,6 +22,7 @@ from app.clock import clock_for
 from app.config import ConfigError, Settings, version
 from app.db.base import make_engine, session_factory
 from app.db.migrate import SchemaNotCurrent, ensure_current
+from app.logging import LEVELS
 
 DemoLoader = Callable[[Session, date], None]
 """Loads demo data into a session for `today` (idempotent)."""
@@ -57,10 +58,8 @@ def settings(args: argparse.Namespace) -> Settings:
         os.environ["IJW_LOG_LEVEL"] = args.log_level
     config = Settings()
     clock_for(config.fixed_today)  # IJW_TODAY is checked before anything runs
-    if config.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError(
-            f"IJW_LOG_LEVEL is one of DEBUG INFO WARNING ERROR, got {config.log_level!r}"
-        )
+    if config.log_level.upper() not in LEVELS:
+        raise ConfigError(f"IJW_LOG_LEVEL is one of {' '.join(LEVELS)}, got {config.log_level!r}")
     return config
 
 

@@ -85,11 +85,6 @@ class WriterQueue:
             self._held = False
             self._cond.notify_all()
 
-    @property
-    def waiting(self) -> int:
-        """Writers waiting for their turn now."""
-        return len(self._waiting)
-
 
 # One queue per SQLite database file in this process (several engines may open the same file),
 # and the bounded wait configured for each engine.

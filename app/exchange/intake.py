@@ -68,12 +68,13 @@ class Answer:
     resend: bool = False
 
     @classmethod
-    def of(cls, record: MessageRecord, resend: bool = False) -> Answer:
-        """The answer stored on a log row."""
+    def of(cls, record: MessageRecord, resend: bool = False, body: bytes | None = None) -> Answer:
+        """The answer stored on a log row; `body` when the row does not hold it itself
+        (`log.IN_ANSWER`: the bytes are the answer row's, see `log.stored_answer`)."""
         return cls(
             record.status_code,
             record.response_media_type,
-            record.response_body,
+            record.response_body if body is None else body,
             record.id,
             resend=resend,
         )
@@ -170,14 +171,7 @@ class Intake:
         previous = log.previous_answered(session, caller, digest)
         if previous is not None:
             _log.info("resend answered from the log", extra={"message_id": previous.id})
-            body = log.stored_answer(session, previous)
-            return Answer(
-                previous.status_code,
-                previous.response_media_type,
-                body,
-                previous.id,
-                resend=True,
-            )
+            return Answer.of(previous, resend=True, body=log.stored_answer(session, previous))
         if rejection is not None or message is None:
             assert rejection is not None
             return self._refuse_level1(session, caller, data, digest, rejection)
@@ -423,7 +417,7 @@ class Intake:
                 "party": ctx.caller.code,
             },
         )
-        return Answer(200, log.XML, body, rec.id)
+        return Answer.of(rec, body=body)
 
     def _provider_retour(self, ctx: Context, findings: list[dict[str, Any]]) -> Answer:
         if findings:

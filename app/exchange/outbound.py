@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.config import Settings
-from app.exchange import feed, log
-from app.exchange.channels import Dispatcher
+from app.exchange import log
+from app.exchange.channels import Dispatcher, FeedDispatcher
 from app.exchange.flow import GEMEENTE_SENDS, Context, Flows, Note
 from app.exchange.header_rules import HeaderRule, judge_header
 from app.exchange.models import MessageRecord, Party
@@ -70,7 +70,7 @@ class Outbound:
         dispatcher: Dispatcher | None = None,
     ) -> None:
         self.flows = flows
-        self.dispatcher = dispatcher  # None: the provider's feed
+        self.dispatcher: Dispatcher = dispatcher or FeedDispatcher()
         self.header_rules = tuple(header_rules)
         self.settings = settings
         self.clock = clock
@@ -194,10 +194,7 @@ def store_receipt(ctx: Context, verdict: str, dispatcher: Dispatcher | None = No
     ).encode()
     log.complete(rec, verdict=verdict, status=200, media_type=log.JSON, body=body)
     if ctx.counterpart is not None:
-        if dispatcher is not None:
-            dispatcher.dispatch(ctx, ctx.counterpart, rec)
-        else:
-            feed.append(ctx.session, ctx.counterpart, rec, ctx.now)
+        (dispatcher or FeedDispatcher()).dispatch(ctx, ctx.counterpart, rec)
     log_.info(
         "stored",
         extra={

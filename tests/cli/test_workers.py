@@ -74,7 +74,8 @@ def _ready(port: int, proc: subprocess.Popen[bytes], workers: int) -> set[int]:
         if len(_workers(proc)) != workers:
             return set()
         try:
-            return set(_served_by(port, 16)) if len(set(_served_by(port, 16))) == workers else set()
+            served = set(_served_by(port, 16))
+            return served if len(served) == workers else set()
         except OSError:
             return set()
 
