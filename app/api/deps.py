@@ -15,11 +15,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.api.errors import ApiError, busy
+from app.api.errors import ApiError
 from app.backoffice.service import BackOffice
 from app.clock import Clock
 from app.config import Settings
-from app.db.base import Busy, read_session, transaction
+from app.db.base import read_session, transaction
 from app.exchange import parties
 from app.exchange.channels import NoTransportLog, TransportLog
 from app.exchange.intake import Intake
@@ -112,14 +112,14 @@ def _session(request: Request, svc: ServiceDep) -> Iterator[Session]:
         with read_session(svc.factory) as s:
             yield s
         return
-    try:
-        with transaction(svc.factory) as s:
-            yield s
-    except Busy as exc:
-        raise busy(exc) from exc
+    with transaction(svc.factory) as s:  # Busy: the app's handler answers 503 BUSY
+        yield s
 
 
-SessionDep = Annotated[Session, Depends(_session)]
+# scope="function": the transaction ends (commits) before the answer is sent.  FastAPI's default
+# closes a yield dependency after the response, so a commit that failed had already been
+# answered 2xx, and a client was told of a change that was never stored.
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 _bearer = HTTPBearer(auto_error=False, description="API token printed by `ijw party add`")
 

@@ -102,3 +102,36 @@ def test_a_lock_held_by_another_process_gives_503_not_500(short_wait):
         other.close()
 
     _assert_reads_and_writes_around(api, token, release)
+
+
+def test_a_write_is_committed_before_it_is_answered(api, monkeypatch):
+    """The request's transaction commits before the answer leaves: a commit that cannot get its
+    turn is answered 503 BUSY, never a 2xx for a change that was not stored."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import SessionTransaction
+
+    from app.db.base import Busy, session_factory
+    from app.steering.models import Webhook
+
+    token = api.add_party("gemeente", m.GEMEENTE)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    commit = SessionTransaction.commit
+
+    def busy_commit(self, *args, **kwargs):
+        if self.nested or self._parent is not None:  # a savepoint inside the route: as it was
+            return commit(self, *args, **kwargs)
+        raise Busy("the database is busy", 1)  # the request's own commit
+
+    with monkeypatch.context() as patch:
+        patch.setattr(SessionTransaction, "commit", busy_commit)
+        r = api.client.put(
+            "/v1/alerts/webhook", json={"url": "https://example.org/hook"}, headers=headers
+        )
+    _assert_busy(r)
+    with session_factory(api.engine)() as s:
+        assert s.scalars(select(Webhook)).all() == []
+    ok = api.client.put(
+        "/v1/alerts/webhook", json={"url": "https://example.org/hook"}, headers=headers
+    )
+    assert ok.status_code == 200, ok.text
