@@ -9,13 +9,13 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import (
-    ApiError,
     CallerDep,
     MessageId,
     ServiceDep,
     SessionDep,
     cursor_value,
     not_found,
+    read_limited,
 )
 from app.exchange import feed, log
 from app.exchange.channels import Hop
@@ -149,21 +149,6 @@ class MessageDetail(Message):
     answer_id: int | None
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
-    """Read the body, refusing (413) as soon as it exceeds `limit`; never buffers more."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "IB003", f"the message exceeds the maximum of {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "IB003", f"the message exceeds the maximum of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post(
     "",
     summary="Post an iJw message",
@@ -178,7 +163,10 @@ async def _read_limited(request: Request, limit: int) -> bytes:
     },
 )
 async def post_bericht(request: Request, party: CallerDep, svc: ServiceDep) -> Response:
-    data = await _read_limited(request, svc.settings.max_body_bytes)
+    limit = svc.settings.max_body_bytes
+    data = await read_limited(
+        request, limit, "IB003", f"the message exceeds the maximum of {limit} bytes"
+    )
     answer = await run_in_threadpool(svc.intake.receive, party.id, data)
     headers = {"X-Message-Id": str(answer.message_id)} if answer.message_id else {}
     if answer.resend:

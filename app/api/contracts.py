@@ -16,7 +16,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.deps import ApiError, CallerDep, GemeenteDep, ServiceDep, SessionDep, UserDep
+from app.api.deps import (
+    ApiError,
+    CallerDep,
+    GemeenteDep,
+    ServiceDep,
+    SessionDep,
+    UserDep,
+    read_limited,
+)
 from app.exchange.models import Party
 from app.ijw.catalogue import Role
 from app.reference import contracts as sets
@@ -374,11 +382,9 @@ async def put_products(
 ) -> ImportResult:
     """The region's published product list (columns in docs/contracts.md); without a tariff
     column the regional default tariffs of the codes that stay are kept."""
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_CSV_BYTES:
-            raise ApiError(413, "TOO_LARGE", f"a product list is at most {MAX_CSV_BYTES} bytes")
+    raw = await read_limited(
+        request, MAX_CSV_BYTES, "TOO_LARGE", f"a product list is at most {MAX_CSV_BYTES} bytes"
+    )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

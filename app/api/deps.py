@@ -92,6 +92,21 @@ def _query_params(dependant: Any) -> list[Any]:
     return found
 
 
+async def read_limited(request: Request, limit: int, code: str, message: str) -> bytes:
+    """Read the body, refusing (413 `code`) as soon as it exceeds `limit`; never buffers more."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, code, message)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, code, message)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def not_found(what: str) -> ApiError:
     """The one 404 of every resource lookup: `what` names it, e.g. "request 7"."""
     return ApiError(404, "NOT_FOUND", f"no {what} of yours")

@@ -12,8 +12,6 @@ member with `set=`; a provider sees only its own rows of the gemeente it names (
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -21,7 +19,15 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from app.api.deps import ApiError, CallerDep, GemeenteDep, ServiceDep, SessionDep, UserDep
+from app.api.deps import (
+    ApiError,
+    CallerDep,
+    GemeenteDep,
+    ServiceDep,
+    SessionDep,
+    UserDep,
+    read_limited,
+)
 from app.api.errors import json_path
 from app.api.inputs import IsoDate
 from app.exchange.models import Party
@@ -94,14 +100,8 @@ def _scope(s: SessionDep, party: Party, gemeente: str | None, region: str | None
 
 
 def _csv(rows: list[dict[str, Any]], name: str) -> Response:
-    buffer = io.StringIO()
-    cols = reports.columns(rows)
-    writer = csv.DictWriter(buffer, fieldnames=cols, lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: reports.flat(v) for k, v in r.items()})
     return Response(
-        buffer.getvalue(),
+        reports.to_csv(rows),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
@@ -216,11 +216,7 @@ async def payments_paid(
 ) -> PaidOut:
     """JSON: a list of `{aanbieder, referentienummer, paid_on, payment_reference}`; CSV: the
     same columns with a header.  All or nothing: an unknown prestatie refuses the list (422)."""
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_CSV_BYTES:
-            raise ApiError(413, "TOO_LARGE", f"at most {MAX_CSV_BYTES} bytes")
+    raw = await read_limited(request, MAX_CSV_BYTES, "TOO_LARGE", f"at most {MAX_CSV_BYTES} bytes")
     try:
         if request.headers.get("content-type", "").startswith("text/csv"):
             items = payments.parse_paid_csv(raw.decode("utf-8-sig"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -62,10 +61,7 @@ def _write(rows: list[dict[str, Any]], fmt: str) -> None:
     if fmt == "json":
         print(json.dumps({"items": rows}, indent=2, default=str))
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=reports.columns(rows), lineterminator="\n")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({k: reports.flat(v) for k, v in r.items()})
+    sys.stdout.write(reports.to_csv(rows))
 
 
 def cmd_payments_export(args: argparse.Namespace) -> int:

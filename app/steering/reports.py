@@ -20,8 +20,10 @@ ledger.  Every report is a list of flat rows, sorted, so the API can page it and
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -624,11 +626,21 @@ def flat(value: Any) -> Any:
     return "" if value is None else value
 
 
-def columns(rows: Iterable[dict[str, Any]], default: Sequence[str] = ()) -> list[str]:
+def columns(rows: Iterable[dict[str, Any]]) -> list[str]:
     """The CSV columns: the keys of the first row in their order."""
     for r in rows:
         return list(r)
-    return list(default)
+    return []
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    """A report's rows as CSV (a header of `columns`, cells `flat`)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns(rows), lineterminator="\n")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({k: flat(v) for k, v in r.items()})
+    return buffer.getvalue()
 
 
 SECTIONS = (
