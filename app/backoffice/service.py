@@ -15,8 +15,7 @@ X-Ijw-User header) and is kept in the audit (`app.backoffice.audit`).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal, get_args
 
@@ -33,9 +32,7 @@ from app.exchange.outbound import Outbound, Refused, Sent
 from app.flows.allocations import store as allocations
 from app.flows.allocations.planning import (
     BuildError,
-    CheckResult,
     Order,
-    PreCreateCheck,
     client_block,
     plan_jw301,
 )
@@ -222,12 +219,12 @@ class BackOffice:
         factory: sessionmaker[Session],
         clock: Clock,
         outbound: Outbound,
-        pre_create_checks: Sequence[PreCreateCheck] = (),
     ) -> None:
+        # The pre-create checks (ceilings, contracts, consent) run in the JW301 flow itself
+        # (budget.guard.AllocationGuard), so every path of a JW301 has them, this one too.
         self.factory = factory
         self.clock = clock
         self.outbound = outbound
-        self.pre_create_checks = tuple(pre_create_checks)
 
     # -- allocations -----------------------------------------------------------------------
     def allocations(
@@ -327,19 +324,6 @@ class BackOffice:
                                 now=now,
                             )
                         )
-            results: list[CheckResult] = []
-            for check in self.pre_create_checks:
-                results.extend(check(s, plan.planned, today))
-            checks = [asdict(r) for r in results]
-            refusals = [r for r in results if r.level == "refuse"]
-            if refusals:
-                self._refused(s, me.code, actor, subject, made_permits, None, checks)
-                return Refusal(
-                    422,
-                    "REFUSED",
-                    f"{len(refusals)} pre-create check(s) refuse this allocation",
-                    [{"location": "toewijzingen", **c} for c in checks],
-                )
             body = {k: v for k, v in client.items() if k != "ToegewezenProducten"}
             body["Bsn"] = bsn
             body["ToegewezenProducten"] = {"ToegewezenProduct": plan.products}
@@ -360,9 +344,7 @@ class BackOffice:
                 state_of(s, h, me.code, today)
                 for h in allocations.histories(s, me.code, nummers=nummers)
             ]
-            warnings = [c for c in checks if c["level"] != "refuse"] + [
-                n.as_dict() for n in outcome.notes
-            ]
+            warnings = [n.as_dict() for n in outcome.notes]
             audit.record(
                 s,
                 gemeente=me.code,

@@ -313,12 +313,6 @@ def scope_gemeenten(session: Session, gemeente: str) -> list[str]:
     return sorted(members | {gemeente})
 
 
-def region_members(session: Session, gemeente: str) -> tuple[int | None, list[str]]:
-    """The first set of a gemeente and the gemeenten its figures cover (itself without a set)."""
-    ids = active_sets(session, [gemeente]).get(gemeente, [])
-    return (ids[0] if ids else None), scope_gemeenten(session, gemeente)
-
-
 def utilisation_for(
     session: Session,
     gemeenten: Sequence[str],

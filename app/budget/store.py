@@ -14,7 +14,6 @@ from app.budget.models import AllocationPermit, AutoDecision
 
 OVERRIDE = "override"  # a hard budget ceiling may be exceeded by this allocation
 CONSENT = "consent"  # the provider agreed to this change (OP186, OP298, OP299)
-PERMIT_KINDS = (OVERRIDE, CONSENT)
 
 
 def decisions_for(
