@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -149,7 +149,7 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
         with suppress(VerificationError):
             _hasher.verify(_dummy_hash(), password[:MAX_PASSWORD])
         return SignIn(None, "unknown")
-    if user.locked_until is not None and _aware(user.locked_until) > now:
+    if user.locked_until is not None and user.locked_until > now:
         return SignIn(None, "locked")
     try:
         _hasher.verify(user.password_hash, password)
@@ -164,11 +164,6 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
         user.password_hash = _hasher.hash(password)
     user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
     return SignIn(user)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite gives naive datetimes back; every value we store is UTC
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 # -- sessions ----------------------------------------------------------------------------------
@@ -211,13 +206,13 @@ def session_for(
     row = session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
     if row is None:
         return None
-    if _aware(row.expires_at) <= now or _aware(row.last_seen_at) + lifetime.idle <= now:
+    if row.expires_at <= now or row.last_seen_at + lifetime.idle <= now:
         session.delete(row)
         return None
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None
-    if now - _aware(row.last_seen_at) > timedelta(minutes=1):  # one write a minute at most
+    if now - row.last_seen_at > timedelta(minutes=1):  # one write a minute at most
         row.last_seen_at = now
     return row, user
 

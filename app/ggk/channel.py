@@ -32,7 +32,6 @@ from app.ggk.models import OutboxEntry
 from app.ijw.header import BERICHT_SUBVERSIE, BERICHT_VERSIE
 
 CHANNEL = "ggk"
-KIND = {envelope.DI01: "Di01", envelope.DU01: "Du01", envelope.FO01: "Fo01"}
 
 
 class Envelopes:
@@ -85,7 +84,9 @@ class Envelopes:
     ) -> OutboxEntry:
         """An outbox entry carrying message `record` in a Di01 or Du01."""
         functie = record.message_type
-        routing = self.routing(KIND[operation], zender, ontvanger, functie, cross_ref, now)
+        routing = self.routing(
+            envelope.BERICHTCODE[operation], zender, ontvanger, functie, cross_ref, now
+        )
         versions = envelope.Versions(
             *self.app_versions,
             envelope.four_digits(BERICHT_VERSIE),

@@ -25,7 +25,6 @@ import random
 import secrets
 import ssl
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -180,11 +179,8 @@ class Deliverer:
 class Worker:
     """Runs a `Deliverer` in a background thread until stopped (inside `ijw serve`)."""
 
-    def __init__(
-        self, deliverer: Deliverer, on_error: Callable[[BaseException], None] | None = None
-    ) -> None:
+    def __init__(self, deliverer: Deliverer) -> None:
         self.deliverer = deliverer
-        self.on_error = on_error
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -207,10 +203,8 @@ class Worker:
         while not self._stop.is_set():
             try:
                 busy = self.deliverer.deliver_one() is not None
-            except Exception as exc:  # the loop outlives a database hiccup; it is logged
+            except Exception:  # the loop outlives a database hiccup; it is logged
                 _log.exception("delivery attempt failed")
-                if self.on_error is not None:
-                    self.on_error(exc)
                 busy = False
             if not busy:
                 self._stop.wait(self.deliverer.settings.poll_interval)

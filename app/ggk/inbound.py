@@ -57,7 +57,6 @@ class Reply:
 
     status: int
     body: bytes
-    replay: bool = False
 
 
 class GgkInbound:
@@ -184,7 +183,7 @@ class GgkInbound:
                 routing.referentienummer,
             )
         _log.info("redelivery answered again", extra={"inbound_id": found.id})
-        return Reply(found.status_code, found.response, replay=True)
+        return Reply(found.status_code, found.response)
 
     def _record(
         self, session: Session, incoming: envelope.Incoming, digest: str

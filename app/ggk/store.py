@@ -72,15 +72,11 @@ def outbox_by_ref(session: Session, referentienummer: str) -> OutboxEntry | None
     )
 
 
-def outbox(
-    session: Session, state: str | None = None, limit: int = 100, message_id: int | None = None
-) -> list[OutboxEntry]:
-    """Outbox entries, newest first, optionally by state or by the message they carry."""
+def outbox(session: Session, state: str | None = None, limit: int = 100) -> list[OutboxEntry]:
+    """Outbox entries, newest first, optionally by state."""
     query = select(OutboxEntry).order_by(OutboxEntry.id.desc()).limit(max(1, min(limit, 1000)))
     if state is not None:
         query = query.where(OutboxEntry.state == state)
-    if message_id is not None:
-        query = query.where(OutboxEntry.message_id == message_id)
     return list(session.scalars(query))
 
 

@@ -81,7 +81,8 @@ def werkvoorraad(request: Request, me: MeDep, ctx: UiDep) -> Response:
         names = Names(s)
         cat = catalogue(s, me.gemeente)
         rows = []
-        for r in requests.open_requests(s, me.gemeente):
+        open_requests = requests.open_requests(s, me.gemeente)
+        for r in open_requests:
             if (soort and r.kind != soort) or (aanbieder and r.aanbieder != aanbieder):
                 continue
             urgency, left = due_class(r, today)
@@ -97,7 +98,7 @@ def werkvoorraad(request: Request, me: MeDep, ctx: UiDep) -> Response:
             )
         overdue, soon = ctx.backoffice.due_items(s, me.gemeente, SOON_WD)
         chase = [d for d in overdue + soon if d.kind.startswith("retour_")]
-        providers = sorted({r.aanbieder for r in requests.open_requests(s, me.gemeente)})
+        providers = sorted({r.aanbieder for r in open_requests})
         return page(
             request,
             "werkvoorraad.html",
