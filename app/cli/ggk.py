@@ -20,7 +20,7 @@ import uvicorn
 
 from app.cli.main import Root, db_option, fail, migrated_factory
 from app.cli.protocol import ProblemH11Protocol
-from app.cli.service import demo_tokens_file, load_demo
+from app.cli.service import load_demo, print_demo_parties
 from app.cli.tls import server_options
 from app.clock import SystemClock, clock_for
 from app.config import Settings, state_dir
@@ -262,10 +262,7 @@ def demo(root: Root, args: argparse.Namespace) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     sample = folder / "jw315.xml"
     sample.write_bytes(demo_jw315("12345678", "0363", today, f"D{int(time.time()) % 10**9}"))
-    print(f"demo parties; tokens are kept in {demo_tokens_file()}:")
-    for role, code, name, variable, tok in rows:
-        print(f"  {role:9} {code:8}  {name}")
-        print(f"    export {variable}={tok}")
+    print_demo_parties(rows)
     print("  ggk       GGK       GGk (the chain; the simulator uses this token)")
     print(f"    export GGK_TOKEN={token}")
     print(f"GGk simulator: {sim_url} (what we send: {sim_url}/sim/received)")

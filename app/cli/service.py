@@ -88,6 +88,14 @@ def load_demo(root: Root, config: Settings, new_tokens: bool = False) -> list[tu
     return out
 
 
+def print_demo_parties(rows: list[tuple[str, ...]]) -> None:
+    """The demo parties and the export line of each one's token (the README's curl lines)."""
+    print(f"demo parties; tokens are kept in {demo_tokens_file()}:")
+    for role, code, name, variable, token in rows:
+        print(f"  {role:9} {code:8}  {name}")
+        print(f"    export {variable}={token}")
+
+
 def register(sub: Any, root: Root) -> None:
     """Add serve, db, party and demo."""
 
@@ -192,11 +200,7 @@ def register(sub: Any, root: Root) -> None:
         return 0
 
     def cmd_demo(args: argparse.Namespace) -> int:
-        rows = load_demo(root, settings(args), new_tokens=args.new_tokens)
-        print(f"demo parties; tokens are kept in {demo_tokens_file()}:")
-        for role, code, name, variable, token in rows:
-            print(f"  {role:9} {code:8}  {name}")
-            print(f"    export {variable}={token}")
+        print_demo_parties(load_demo(root, settings(args), new_tokens=args.new_tokens))
         for extra in root.demo_extras:
             for line in extra(settings(args)):
                 print(line.replace("{base}", f"http://{args.host}:{args.port}"))

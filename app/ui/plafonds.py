@@ -23,6 +23,11 @@ from app.ui.core import MeDep, NotFound, UiContext, UiDep, audit, page
 from app.ui.tables import Column, Table
 from app.ui.views import Names, catalogue
 
+# The money columns of every table on this page (committed and spent euros, and how much of
+# the committed money is spent).
+MONEY = (Column("committed", "Vastgelegd", "euro"), Column("spent", "Besteed", "euro"))
+REALISATION = Column("realisation", "Realisatie %", "pct")
+
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 
@@ -88,8 +93,7 @@ def figures(s: Session, ctx: UiContext, me: MeDep, year: int) -> dict[str, Any]:
             f"{st.name} per maand",
             [
                 Column("month", "Maand", "month"),
-                Column("committed", "Vastgelegd", "euro"),
-                Column("spent", "Besteed", "euro"),
+                *MONEY,
                 Column("committed_cum", "Vastgelegd cumulatief", "euro"),
                 Column("spent_cum", "Besteed cumulatief", "euro"),
             ],
@@ -159,8 +163,7 @@ def figures(s: Session, ctx: UiContext, me: MeDep, year: int) -> dict[str, Any]:
                 Column("kind", "Soort"),
                 Column("aanbieders", "Aanbieders"),
                 Column("amount", "Plafond", "euro"),
-                Column("committed", "Vastgelegd", "euro"),
-                Column("spent", "Besteed", "euro"),
+                *MONEY,
                 Column("usage", "Gebruik", "euro"),
                 Column("remaining", "Ruimte", "euro"),
                 Column("percentage", "Gebruik %", "pct"),
@@ -175,9 +178,8 @@ def figures(s: Session, ctx: UiContext, me: MeDep, year: int) -> dict[str, Any]:
             [
                 Column("aanbieder", "Aanbieder"),
                 Column("agb", "AGB"),
-                Column("committed", "Vastgelegd", "euro"),
-                Column("spent", "Besteed", "euro"),
-                Column("realisation", "Realisatie %", "pct"),
+                *MONEY,
+                REALISATION,
             ],
             agb_rows,
         ),
@@ -186,9 +188,8 @@ def figures(s: Session, ctx: UiContext, me: MeDep, year: int) -> dict[str, Any]:
             "Per productcategorie",
             [
                 Column("categorie", "Categorie"),
-                Column("committed", "Vastgelegd", "euro"),
-                Column("spent", "Besteed", "euro"),
-                Column("realisation", "Realisatie %", "pct"),
+                *MONEY,
+                REALISATION,
             ],
             cat_rows,
         ),
@@ -200,8 +201,7 @@ def figures(s: Session, ctx: UiContext, me: MeDep, year: int) -> dict[str, Any]:
                 Column("gemeente", "Gemeente"),
                 Column("categorie", "Categorie"),
                 Column("month", "Maand", "month"),
-                Column("committed", "Vastgelegd", "euro"),
-                Column("spent", "Besteed", "euro"),
+                *MONEY,
             ],
             util.rows(),
         ),
@@ -312,9 +312,8 @@ def steering_tables(
                 Column("product", "Product"),
                 Column("n", "Toewijzingen", "int"),
                 Column("clients", "Cliënten", "int"),
-                Column("committed", "Vastgelegd", "euro"),
-                Column("spent", "Besteed", "euro"),
-                Column("realisation", "Realisatie %", "pct"),
+                *MONEY,
+                REALISATION,
             ],
             [
                 {
